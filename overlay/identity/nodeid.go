@@ -31,6 +31,7 @@ var (
 	ErrOnionEncoding = errors.New("identity: onion address is not valid base32")
 	ErrOnionVersion  = errors.New("identity: onion address is not version 3")
 	ErrOnionChecksum = errors.New("identity: onion address checksum mismatch")
+	ErrOnionKey      = errors.New("identity: onion address names the zero key")
 )
 
 func onionChecksum(pub []byte) [onionChecksumLen]byte {
@@ -64,8 +65,13 @@ func (id NodeID) Short() string { return id.Onion()[:8] }
 func (id NodeID) IsZero() bool { return id == NodeID{} }
 
 // ParseNodeID parses a v3 onion address, with or without the ".onion"
-// suffix, in either case, and checks its version and checksum.
+// suffix, in either case, and checks its version and checksum. Only ASCII
+// is accepted (so no Unicode case folding can turn another string into an
+// address), and the zero key is refused.
 func ParseNodeID(s string) (NodeID, error) {
+	if !isASCII(s) {
+		return NodeID{}, ErrOnionEncoding
+	}
 	s = strings.TrimSuffix(strings.ToLower(s), onionSuffix)
 	if len(s) != OnionAddrLen {
 		return NodeID{}, ErrOnionLength
@@ -82,5 +88,17 @@ func ParseNodeID(s string) (NodeID, error) {
 	}
 	var id NodeID
 	copy(id[:], raw[:32])
+	if id.IsZero() {
+		return NodeID{}, ErrOnionKey
+	}
 	return id, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
