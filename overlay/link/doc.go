@@ -1,4 +1,59 @@
-// Package link is a Noise session over a net.Conn.
+// Package link is Warren's link layer: an authenticated, encrypted, padded
+// Noise session over any net.Conn (TCP on loopback, a Tor onion-service
+// stream, net.Pipe in tests).
+//
+// # What it owns
+//
+//   - The handshake: Noise_IK_25519_AESGCM_SHA256 when the dialer has a node
+//     identity (both sides authenticated), Noise_NK_25519_AESGCM_SHA256 when
+//     it has none (an anonymous client: only the responder is
+//     authenticated). A responder accepts both. The prologue is
+//     "warren-link" || version (uint16, 1) || network ID.
+//   - Identity binding: each side's Noise static key is certified by its
+//     ed25519 node key (a link certificate in the encrypted handshake
+//     payload), checked against the key Noise actually used.
+//   - Replay defence for IK message 1 (ReplayGuard): a per-initiator
+//     timestamp that must increase, a freshness window, a floor that
+//     survives restarts and table eviction, and a per-initiator rate limit.
+//   - Framing: an AEAD-sealed 4-byte header (type, size class, length)
+//     checked before anything is allocated, then the body padded to one of
+//     four sizes (FrameSizes: 512 = CellSize, 2048, 16384, 65519) and
+//     sealed in place; keepalive, rekey and close frames.
+//   - Deadlines on every I/O, keepalives, rekeying by frame count and time.
+//   - Listener: bounds on concurrent handshakes (global, per source) and on
+//     the handshake rate per source, for accepting on a public address.
+//
+// # What it does not do
+//
+// It does not find peers or decide whom to trust: the caller passes a
+// Remote (node ID and link key) taken from a peer record it verified, and
+// decides what to do with an accepted anonymous peer. It does not redial,
+// multiplex or queue: a Link is one session, and any error ends it for
+// good. It does not know about circuits or cells beyond their size.
+//
+// # I/O and concurrency
+//
+// Dial and Accept do the handshake I/O on the conn they are given and own
+// it from then on (closing it on failure). The handshake logic itself is
+// pure step functions (handshake.go) with randomness and time injected
+// through Config. A Link is safe for concurrent use by one Recv caller and
+// any number of Send/SendBatch callers; it owns one goroutine (keepalive),
+// stopped and awaited by Close. A Listener owns its accept loop and one
+// goroutine per pending handshake, all awaited by Close. ReplayGuard and
+// Config are safe for concurrent use; a Config must not be modified after
+// first use.
+//
+// # Defaults (zero Config fields)
+//
+//	HandshakeTimeout   10 s   (one round trip; Tor onion-service RTTs reach seconds)
+//	KeepaliveInterval  15 s   (send a keepalive after this long without sending)
+//	IdleTimeout        45 s   (3 x KeepaliveInterval; Recv fails after this long with nothing)
+//	WriteTimeout       30 s
+//	RekeyInterval      10 min (sending key rekeyed after this long ...)
+//	RekeyMessages      2^20   (... or after this many frames, whichever first)
+//	ReplayGuard        10,000 initiators, window +/-5 min, burst 4 then 1/s
+//	Listener           512 handshakes, 8 per source, 16 burst then 10/s per source
+//
+// The wire format, the reasons for these choices and the benchmark figures
+// are in docs/link.md.
 package link
-
-import _ "github.com/flynn/noise"

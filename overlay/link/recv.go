@@ -1,0 +1,94 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/warrennet/warren/overlay/link/wire"
+)
+
+// Recv returns the payload of the next data frame; keepalive and rekey
+// frames are handled inside. The slice is valid until the next Recv. It
+// returns io.EOF after the peer closed the link in order, and an error
+// (closing the link) on any failure, including no frame for IdleTimeout
+// while Recv waits.
+func (l *Link) Recv() ([]byte, error) {
+	l.rmu.Lock()
+	defer l.rmu.Unlock()
+	for {
+		if err := l.Err(); err != nil {
+			return nil, err
+		}
+		h, body, err := l.readFrameLocked()
+		if err != nil {
+			return nil, l.failWith(err)
+		}
+		l.stats.recvFrames.Add(1)
+		switch h.Type {
+		case wire.FrameData:
+			return body[:h.Length], nil
+		case wire.FrameKeepalive:
+			l.stats.recvKeepalives.Add(1)
+		case wire.FrameRekey:
+			l.recv.Rekey()
+			l.stats.recvRekeys.Add(1)
+		case wire.FrameClose:
+			return nil, l.failWith(io.EOF)
+		}
+	}
+}
+
+// readFrameLocked reads and opens one frame. The header is authenticated
+// and parsed before the body is read, so the body buffer never exceeds the
+// declared (and bounded) class size.
+func (l *Link) readFrameLocked() (wire.Header, []byte, error) {
+	l.conn.SetReadDeadline(time.Now().Add(l.p.idle))
+	if _, err := io.ReadFull(l.rd, l.rhdr[:]); err != nil {
+		return wire.Header{}, nil, readErr(err)
+	}
+	plain, err := l.recv.Decrypt(l.rhdr[:0], nil, l.rhdr[:])
+	if err != nil {
+		return wire.Header{}, nil, ErrDecrypt
+	}
+	h, err := wire.ParseHeader(plain)
+	if err != nil {
+		return wire.Header{}, nil, fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	n := h.BodyLen() + wire.TagLen
+	if cap(l.rbuf) < n {
+		l.rbuf = make([]byte, n)
+	}
+	sealed := l.rbuf[:n]
+	if _, err := io.ReadFull(l.rd, sealed); err != nil {
+		return wire.Header{}, nil, readErr(err)
+	}
+	body, err := l.recv.Decrypt(sealed[:0], nil, sealed)
+	if err != nil {
+		return wire.Header{}, nil, ErrDecrypt
+	}
+	if !allZero(body[h.Length:]) {
+		return wire.Header{}, nil, fmt.Errorf("%w: %w", ErrProtocol, errPadding)
+	}
+	return h, body, nil
+}
+
+var errPadding = errors.New("link: non-zero padding")
+
+func allZero(b []byte) bool {
+	var acc byte
+	for _, x := range b {
+		acc |= x
+	}
+	return acc == 0
+}
+
+// readErr turns an EOF without a close frame into io.ErrUnexpectedEOF: an
+// attacker who cuts the conn must not look like an orderly close.
+func readErr(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return redact(err)
+}

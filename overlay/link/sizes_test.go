@@ -1,0 +1,123 @@
+package link
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/flynn/noise"
+
+	"github.com/warrennet/warren/overlay/link/wire"
+)
+
+// frameAuditor is a conn that decrypts everything written to it with the
+// sender's keys and records the on-wire size of every frame. It also
+// checks that each write holds whole frames only.
+type frameAuditor struct {
+	streamConn
+	cs     *noise.CipherState
+	sizes  map[int]int
+	types  map[wire.FrameType]int
+	failed error
+}
+
+func (a *frameAuditor) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 && a.failed == nil {
+		p = a.frame(p)
+	}
+	return n, nil
+}
+
+func (a *frameAuditor) frame(p []byte) []byte {
+	if len(p) < wire.SealedHeaderLen {
+		a.failed = fmt.Errorf("write ends inside a header")
+		return nil
+	}
+	hb, err := a.cs.Decrypt(nil, nil, p[:wire.SealedHeaderLen])
+	if err != nil {
+		a.failed = err
+		return nil
+	}
+	h, err := wire.ParseHeader(hb)
+	if err != nil {
+		a.failed = err
+		return nil
+	}
+	size := wire.SealedHeaderLen + h.BodyLen() + wire.TagLen
+	if len(p) < size {
+		a.failed = fmt.Errorf("write ends inside a frame")
+		return nil
+	}
+	if _, err := a.cs.Decrypt(nil, nil, p[wire.SealedHeaderLen:size]); err != nil {
+		a.failed = err
+		return nil
+	}
+	if h.Type == wire.FrameRekey {
+		a.cs.Rekey()
+	}
+	a.sizes[size]++
+	a.types[h.Type]++
+	return p[size:]
+}
+
+// R34: over 10^5 frames of random sizes, sent one by one and in batches,
+// with rekeys and keepalives among them, every frame on the wire has one
+// of the fixed sizes.
+func TestWireSizesR34(t *testing.T) {
+	a := &frameAuditor{
+		cs:    noise.UnsafeNewCipherState(newSuite(nil), testKey, 0),
+		sizes: map[int]int{}, types: map[wire.FrameType]int{},
+	}
+	l := keyedLink(t, a, &Config{NetworkID: testNet, RekeyMessages: 1000})
+	rng := rand.New(rand.NewPCG(3, 4))
+	size := func() int {
+		switch rng.IntN(100) {
+		case 0:
+			return rng.IntN(MaxPayload + 1)
+		case 1, 2, 3, 4:
+			return rng.IntN(20000)
+		default:
+			return rng.IntN(CellSize + 1)
+		}
+	}
+	buf := make([]byte, MaxPayload)
+	sent := 0
+	for sent < 100000 {
+		switch rng.IntN(10) {
+		case 0:
+			batch := make([][]byte, rng.IntN(100))
+			for i := range batch {
+				batch[i] = buf[:size()]
+			}
+			if err := l.SendBatch(batch); err != nil {
+				t.Fatal(err)
+			}
+			sent += len(batch)
+		case 1:
+			if err := l.sendControl(wire.FrameKeepalive); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if err := l.Send(buf[:size()]); err != nil {
+				t.Fatal(err)
+			}
+			sent++
+		}
+	}
+	if a.failed != nil {
+		t.Fatal(a.failed)
+	}
+	total := 0
+	for s, n := range a.sizes {
+		if !slices.Contains(wire.WireSizes[:], s) {
+			t.Errorf("%d frames of size %d", n, s)
+		}
+		total += n
+	}
+	if a.types[wire.FrameData] != sent || a.types[wire.FrameRekey] == 0 || a.types[wire.FrameKeepalive] == 0 {
+		t.Fatalf("frame types %v, sent %d", a.types, sent)
+	}
+	t.Logf("%d frames on the wire, by size %v", total, a.sizes)
+}
