@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+)
+
+// Demo timings: every wait has a deadline.
+const (
+	demoStartTimeout = 30 * time.Second
+	demoLinkTimeout  = 30 * time.Second
+	demoStopTimeout  = 20 * time.Second
+)
+
+// demoNode is one warren process started by the demo.
+type demoNode struct {
+	name, dir, pass, log string
+	cmd                  *exec.Cmd
+	exited               chan error
+}
+
+func cmdDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo", "demo [--nodes N] [--keep]")
+	count := fs.Int("nodes", 3, "number of nodes")
+	keep := fs.Bool("keep", false, "keep the demo's state directories and logs")
+	kdfMiB := fs.Uint("kdf-memory", 0, "argon2id memory in MiB for the demo nodes (0 = default)")
+	kdfTime := fs.Uint("kdf-time", 0, "argon2id passes for the demo nodes (0 = default)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *count < 2 || *count > 16 {
+		return usageError{"--nodes must be between 2 and 16"}
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	root, err := os.MkdirTemp("", "warren-demo-")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "demo: %d nodes on loopback TCP, state under %s\n", *count, root)
+	kdf := []string{"--kdf-memory", fmt.Sprint(*kdfMiB), "--kdf-time", fmt.Sprint(*kdfTime)}
+	nodes, err := demoInit(ctx, e, root, *count, kdf)
+	if err == nil {
+		err = demoRun(ctx, e, nodes)
+	}
+	stopErr := demoStop(e, nodes)
+	if err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		demoShowLogs(e, nodes)
+	}
+	if !*keep && err == nil {
+		os.RemoveAll(root)
+	}
+	return err
+}
+
+// demoInit creates each node's state directory with a throwaway passphrase.
+func demoInit(ctx context.Context, e *env, root string, count int, kdf []string) ([]*demoNode, error) {
+	nodes := make([]*demoNode, count)
+	for i := range nodes {
+		name := string(rune('a' + i))
+		n := &demoNode{name: name, dir: filepath.Join(root, name), pass: filepath.Join(root, name+".pass"), log: filepath.Join(root, name+".log")}
+		secret := make([]byte, 16)
+		rand.Read(secret)
+		if err := os.WriteFile(n.pass, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		args := append([]string{"init", "--dir", n.dir, "--passphrase-file", n.pass, "--network", "warren-demo"}, kdf...)
+		out, err := selfCmd(ctx, args...).Output()
+		if err != nil {
+			return nil, fmt.Errorf("init node %s: %w", name, exitDetail(err))
+		}
+		fmt.Fprintf(e.stdout, "demo: node %s created: %s", name, firstLine(out))
+		nodes[i] = n
+	}
+	return nodes, nil
+}
+
+// demoRun starts the nodes one by one, each told the records of those
+// before it, then waits until every node has a link to every other.
+func demoRun(ctx context.Context, e *env, nodes []*demoNode) error {
+	var records []string
+	for _, n := range nodes {
+		args := []string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn"}
+		for _, r := range records {
+			args = append(args, "--peer", r)
+		}
+		if err := n.start(ctx, args); err != nil {
+			return err
+		}
+		info, err := daemon.ReadInfo(ctx, n.dir)
+		if err != nil {
+			return err
+		}
+		records = append(records, base64.RawURLEncoding.EncodeToString(info.Record))
+		fmt.Fprintf(e.stdout, "demo: node %s running (%d peer records given)\n", n.name, len(records)-1)
+	}
+	if err := demoAwaitLinks(ctx, e, nodes); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		fmt.Fprintf(e.stdout, "\n$ warren status --dir %s\n", n.dir)
+		out, err := selfCmd(ctx, "status", "--dir", n.dir).Output()
+		if err != nil {
+			return fmt.Errorf("status of node %s: %w", n.name, exitDetail(err))
+		}
+		e.stdout.Write(out)
+	}
+	return nil
+}
+
+func (n *demoNode) start(ctx context.Context, args []string) error {
+	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	n.cmd = selfCmd(context.WithoutCancel(ctx), args...)
+	n.cmd.Stdout, n.cmd.Stderr = logf, logf
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // our Ctrl-C is for the demo
+	if err := n.cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("start node %s: %w", n.name, err)
+	}
+	n.exited = make(chan error, 1)
+	go func() { n.exited <- n.cmd.Wait(); logf.Close() }()
+	return waitFor(ctx, demoStartTimeout, "node "+n.name+" to answer on its API", func() (bool, error) {
+		select {
+		case err := <-n.exited:
+			n.exited <- err
+			return false, fmt.Errorf("node %s exited during start: %v", n.name, err)
+		default:
+		}
+		_, err := api.NewClient(daemon.SocketPath(n.dir)).Status(ctx)
+		return err == nil, nil
+	})
+}
+
+func demoAwaitLinks(ctx context.Context, e *env, nodes []*demoNode) error {
+	want := len(nodes) - 1
+	start := time.Now()
+	err := waitFor(ctx, demoLinkTimeout, "every node to link to every other", func() (bool, error) {
+		for _, n := range nodes {
+			st, err := api.NewClient(daemon.SocketPath(n.dir)).Status(ctx)
+			if err != nil || countMeasured(st) < want {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err == nil {
+		fmt.Fprintf(e.stdout, "demo: all %d nodes linked pairwise over Noise and measured each link's round trip in %s\n", len(nodes), time.Since(start).Round(time.Millisecond))
+	}
+	return err
+}
+
+// countMeasured counts authenticated links whose round trip was measured.
+func countMeasured(st api.Status) int {
+	c := 0
+	for _, l := range st.Links {
+		if l.Authenticated && l.RTTMillis > 0 {
+			c++
+		}
+	}
+	return c
+}
+
+// demoStop asks every running node to stop and checks that each exits 0.
+func demoStop(e *env, nodes []*demoNode) error {
+	var errs []error
+	for _, n := range nodes {
+		if n == nil || n.cmd == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), demoStopTimeout)
+		if err := api.NewClient(daemon.SocketPath(n.dir)).Shutdown(ctx); err != nil {
+			n.cmd.Process.Signal(syscall.SIGTERM)
+		}
+		select {
+		case err := <-n.exited:
+			if err != nil {
+				errs = append(errs, fmt.Errorf("node %s: %v", n.name, err))
+			}
+		case <-ctx.Done():
+			n.cmd.Process.Kill()
+			errs = append(errs, fmt.Errorf("node %s did not stop within %s", n.name, demoStopTimeout))
+		}
+		cancel()
+	}
+	if len(errs) == 0 {
+		fmt.Fprintf(e.stdout, "\ndemo: all nodes stopped cleanly\n")
+	}
+	return errors.Join(errs...)
+}
+
+func demoShowLogs(e *env, nodes []*demoNode) {
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		if b, err := os.ReadFile(n.log); err == nil && len(b) > 0 {
+			fmt.Fprintf(e.stderr, "--- log of node %s ---\n%s", n.name, tail(b, 4000))
+		}
+	}
+}
+
+// selfCmd runs this same binary with args. argv[0] stays "warren" so that
+// the binary behaves as warren even when it is a test binary.
+func selfCmd(ctx context.Context, args ...string) *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	c := exec.CommandContext(ctx, self, args...)
+	c.Args[0] = "warren"
+	c.Env = append(os.Environ(), "WARREN_PASSPHRASE_FILE=")
+	return c
+}
+
+// waitFor polls cond every 100 ms until it holds, fails, or timeout passes.
+func waitFor(ctx context.Context, timeout time.Duration, what string, cond func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		if !sleepCtx(ctx, 100*time.Millisecond) {
+			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func exitDetail(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+		return fmt.Errorf("%v: %s", err, firstLine(ee.Stderr))
+	}
+	return err
+}
+
+func firstLine(b []byte) string {
+	for i, c := range b {
+		if c == '\n' {
+			return string(b[:i+1])
+		}
+	}
+	return string(b) + "\n"
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+	"github.com/warrennet/warren/store"
+)
+
+func cmdInit(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "init", "init [--dir DIR] [--passphrase-file FILE] [--network NAME]")
+	dir := dirFlag(e, fs)
+	pf := fs.String("passphrase-file", "", "read the new passphrase from this file (env WARREN_PASSPHRASE_FILE); default: prompt")
+	network := fs.String("network", "warren-dev", "name of the network to join (a genesis file replaces this later)")
+	kdfMiB := fs.Uint("kdf-memory", 0, "argon2id memory in MiB (0 = default, about 0.5 s per unlock)")
+	kdfTime := fs.Uint("kdf-time", 0, "argon2id passes (0 = default)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	kdf, weak := kdfParams(*kdfMiB, *kdfTime)
+	if weak {
+		fmt.Fprintln(e.stderr, "warren: warning: argon2id parameters below the defaults make a stolen state directory cheaper to crack")
+	}
+	pass, err := readPassphrase(e, *pf, "New passphrase: ", true)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "warren: creating node (deriving the key from the passphrase)...")
+	id, err := daemon.Init(ctx, daemon.InitConfig{
+		Dir: *dir, Passphrase: pass, KDF: kdf, Network: *network, Rand: rand.Reader, Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "node %s\nstate %s\n", id.Onion(), *dir)
+	return nil
+}
+
+// kdfParams applies the user's overrides to the defaults and reports whether
+// the result is weaker than them.
+func kdfParams(mib, passes uint) (store.KDFParams, bool) {
+	p := store.DefaultKDFParams()
+	def := p
+	if mib != 0 {
+		p.MemoryKiB = uint32(mib) * 1024
+	}
+	if passes != 0 {
+		p.Time = uint32(passes)
+	}
+	return p, p.MemoryKiB < def.MemoryKiB || p.Time < def.Time
+}

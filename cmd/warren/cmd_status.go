@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+)
+
+func cmdStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "status", "status [--dir DIR] [--json]")
+	dir := dirFlag(e, fs)
+	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	st, err := api.NewClient(daemon.SocketPath(*dir)).Status(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	printStatus(e.stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st api.Status) {
+	fmt.Fprintf(w, "node      %s\nnetwork   %s\nversion   %s (pid %d, up %s)\n", st.NodeID, st.Network, st.Version, st.PID, time.Duration(st.UptimeSec*float64(time.Second)).Round(time.Second))
+	fmt.Fprintf(w, "transport %s, links on %s\nonion key epoch %d\n", st.Transport, st.Listen, st.OnionEpoch)
+	fmt.Fprintf(w, "links     %d\n", len(st.Links))
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	if len(st.Links) > 0 {
+		fmt.Fprintln(tw, "  PEER\tDIRECTION\tAUTH\tAGE\tRTT\tFRAMES IN/OUT")
+	}
+	for _, l := range st.Links {
+		peer := l.PeerShort
+		if !l.Authenticated {
+			peer = "(anonymous)"
+		}
+		rtt := "-"
+		if l.RTTMillis > 0 {
+			rtt = fmt.Sprintf("%.2fms", l.RTTMillis)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%v\t%s\t%s\t%d/%d\n", peer, l.Direction, l.Authenticated, time.Since(l.Since).Round(time.Second), rtt, l.FramesIn, l.FramesOut)
+	}
+	tw.Flush()
+	if len(st.Static) > 0 {
+		fmt.Fprintf(w, "static peers %d\n", len(st.Static))
+	}
+	for _, p := range st.Static {
+		line := fmt.Sprintf("  %s  %s  attempts %d", p.PeerShort, p.State, p.Attempts)
+		if p.LastError != "" {
+			line += "  last error: " + p.LastError
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func cmdStop(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "stop", "stop [--dir DIR]")
+	dir := dirFlag(e, fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	return api.NewClient(daemon.SocketPath(*dir)).Shutdown(ctx)
+}

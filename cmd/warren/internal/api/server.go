@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// Backend is what the daemon provides to the API.
+type Backend interface {
+	Status() Status
+	// Shutdown asks the daemon to stop gracefully. It returns at once.
+	Shutdown()
+}
+
+// MaxSocketPath is the longest Unix socket path Linux accepts.
+const MaxSocketPath = 107
+
+// Server serves the API on a Unix socket. Close is idempotent and safe for
+// concurrent use.
+type Server struct {
+	ln     net.Listener
+	srv    *http.Server
+	path   string
+	done   chan struct{}
+	once   sync.Once
+	logger *slog.Logger
+}
+
+// Listen creates the socket at path (mode 0600) and starts serving b.
+// A stale socket left by a crashed daemon is removed; a live one is an error.
+func Listen(path string, b Backend, logger *slog.Logger) (*Server, error) {
+	if len(path) > MaxSocketPath {
+		return nil, fmt.Errorf("api: socket path is %d bytes, longer than the %d Linux allows; use a shorter state directory", len(path), MaxSocketPath)
+	}
+	if err := removeStale(path); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("api: listen: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("api: chmod socket: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{ln: ln, path: path, done: make(chan struct{}), logger: logger}
+	s.srv = &http.Server{
+		Handler:           s.routes(b),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	go s.serve()
+	return s, nil
+}
+
+func removeStale(path string) error {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return errors.New("api: another warren daemon is serving this state directory")
+	}
+	return os.Remove(path)
+}
+
+func (s *Server) serve() {
+	defer close(s.done)
+	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.logger.Error("api server stopped", "err", err)
+	}
+}
+
+func (s *Server) routes(b Backend) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+Version+"/status", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, b.Status())
+	})
+	mux.HandleFunc("POST "+Version+"/shutdown", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusAccepted, struct{}{})
+		b.Shutdown()
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// Close stops accepting, waits up to a second for requests in flight, and
+// removes the socket file.
+func (s *Server) Close() error {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = s.srv.Shutdown(ctx)
+		<-s.done
+		_ = os.Remove(s.path)
+	})
+	return nil
+}

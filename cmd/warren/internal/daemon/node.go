@@ -1,0 +1,247 @@
+// Package daemon is the composition root of `warren run`: it opens the
+// store, unlocks the vault, loads the keys, listens for links, keeps links to
+// static peers, and serves the local API.
+//
+// Shutdown order (Node.Close), each step waiting for the goroutines it owns:
+//  1. the local API (no new commands);
+//  2. the dialers (no new outbound links);
+//  3. the link listener (no new inbound links; handshakes in flight end);
+//  4. the established links;
+//  5. the housekeeping loop (record refresh, key rotation);
+//  6. the vault (the data key is zeroed) and the keyring;
+//  7. the store;
+//  8. the state-directory lock.
+//
+// Nothing in this package reads flags or the environment; cmd/warren does.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/overlay/identity"
+	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/record"
+	"github.com/warrennet/warren/store"
+)
+
+// Config says how to run a node. Zero fields take the defaults noted.
+type Config struct {
+	Dir        string
+	Passphrase []byte
+	// Listen is the TCP address for inbound links (default 127.0.0.1:0).
+	Listen string
+	// Peers are signed records of nodes to keep a link to.
+	Peers [][]byte
+	// Roles this node announces in its record.
+	Roles record.Roles
+	// RecordLifetime is how long a signed record stays valid (default 24h).
+	RecordLifetime time.Duration
+	// Link tunes the links; zero fields mean the link package's defaults.
+	Link    LinkTuning
+	Version string
+	Logger  *slog.Logger
+	Rand    io.Reader
+	Now     func() time.Time
+}
+
+// LinkTuning overrides link timeouts (tests use short ones).
+type LinkTuning struct {
+	HandshakeTimeout  time.Duration
+	KeepaliveInterval time.Duration
+	IdleTimeout       time.Duration
+}
+
+// Node is a running warren daemon. Close is idempotent and safe for
+// concurrent use; Done is closed when the node has stopped.
+type Node struct {
+	cfg           Config
+	info          Info
+	lock          *os.File
+	db            *store.DB
+	vault         *store.Vault
+	keyMu         sync.Mutex // guards the onion keys in keys during rotation
+	keys          *identity.Keyring
+	linkCfg       *link.Config
+	ln            *link.Listener
+	apiSrv        *api.Server
+	links         *linkSet
+	dialers       *group
+	statics       []*dialer
+	house         *group
+	started       time.Time
+	listen        string
+	recordExpires time.Time
+	log           *slog.Logger
+	stop          chan struct{}
+	stopOnce      sync.Once
+	closeOnce     sync.Once
+	done          chan struct{}
+	closeErr      error
+}
+
+// SocketPath is where a node's local API listens.
+func SocketPath(dir string) string { return filepath.Join(dir, "warren.sock") }
+
+// Start opens the node in cfg.Dir and starts it.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	cfg = withDefaults(cfg)
+	n := &Node{cfg: cfg, log: cfg.Logger, started: cfg.Now(), stop: make(chan struct{}), done: make(chan struct{})}
+	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startDialers, n.startAPI}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	n.house = newGroup(context.Background())
+	n.house.Go(n.housekeeping)
+	return n, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.RecordLifetime == 0 {
+		cfg.RecordLifetime = 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return cfg
+}
+
+func (n *Node) checkInitialized(context.Context) error { return requireNode(n.cfg.Dir) }
+
+func (n *Node) lockDir(context.Context) error {
+	f, err := os.OpenFile(filepath.Join(n.cfg.Dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return ErrNotInitialized
+		}
+		return fmt.Errorf("daemon: lock state directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return errors.New("daemon: another warren daemon is using this state directory")
+	}
+	n.lock = f
+	return nil
+}
+
+func (n *Node) openStore(ctx context.Context) error {
+	db, err := OpenStore(ctx, n.cfg.Dir, n.log)
+	if err != nil {
+		return err
+	}
+	n.db = db
+	if n.info, err = readInfo(ctx, db); err != nil {
+		return err
+	}
+	n.vault, err = db.Unlock(ctx, n.cfg.Passphrase)
+	return err
+}
+
+func (n *Node) loadKeys(ctx context.Context) error {
+	kr, err := identity.Load(ctx, n.vault)
+	if err != nil {
+		return err
+	}
+	n.keys = kr
+	if kr.NodeID() != n.info.NodeID {
+		return errors.New("daemon: stored keys do not match the node ID; the state directory is corrupt")
+	}
+	_, err = n.rotateOnion(ctx)
+	return err
+}
+
+func (n *Node) listenLinks(context.Context) error {
+	inner, err := net.Listen("tcp", n.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("daemon: listen for links: %w", err)
+	}
+	n.listen = inner.Addr().String()
+	n.linkCfg = &link.Config{
+		NetworkID: n.info.NetworkID, NodeKey: n.keys.Node, LinkKey: n.keys.Link,
+		HandshakeTimeout:  n.cfg.Link.HandshakeTimeout,
+		KeepaliveInterval: n.cfg.Link.KeepaliveInterval,
+		IdleTimeout:       n.cfg.Link.IdleTimeout,
+		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
+	}
+	n.links = newLinkSet(n.log, n.cfg.Now, n.info.NodeID)
+	n.ln = link.Listen(inner, n.linkCfg, link.ListenerConfig{})
+	n.links.acceptFrom(n.ln)
+	return nil
+}
+
+func (n *Node) startAPI(context.Context) error {
+	srv, err := api.Listen(SocketPath(n.cfg.Dir), n, n.log)
+	if err != nil {
+		return err
+	}
+	n.apiSrv = srv
+	return nil
+}
+
+// Shutdown asks the node to stop; Wait or Done tells when it has.
+func (n *Node) Shutdown() { n.stopOnce.Do(func() { close(n.stop) }) }
+
+// Stopping is closed when Shutdown has been called.
+func (n *Node) Stopping() <-chan struct{} { return n.stop }
+
+// Close stops the node in the documented order. It is idempotent.
+func (n *Node) Close() error {
+	n.Shutdown()
+	n.closeOnce.Do(n.closeAll)
+	return n.closeErr
+}
+
+// Done is closed once Close has finished.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+func (n *Node) closeAll() {
+	var errs []error
+	if n.apiSrv != nil {
+		errs = append(errs, n.apiSrv.Close())
+	}
+	if n.dialers != nil {
+		n.dialers.Close()
+	}
+	if n.ln != nil {
+		errs = append(errs, n.ln.Close())
+	}
+	if n.links != nil {
+		n.links.Close()
+	}
+	if n.house != nil {
+		n.house.Close()
+	}
+	if n.vault != nil {
+		n.vault.Close()
+	}
+	if n.keys != nil {
+		n.keys.Close()
+	}
+	if n.db != nil {
+		errs = append(errs, n.db.Close())
+	}
+	if n.lock != nil {
+		errs = append(errs, n.lock.Close())
+	}
+	n.closeErr = errors.Join(errs...)
+	close(n.done)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// maxPassphraseFile bounds what is read from a passphrase file.
+const maxPassphraseFile = 4096
+
+var errNoPassphrase = errors.New("no passphrase: pass --passphrase-file FILE, set WARREN_PASSPHRASE_FILE to a file, or run in a terminal to be prompted")
+
+// readPassphrase gets a passphrase from file, else from the file named by
+// $WARREN_PASSPHRASE_FILE, else from a prompt without echo. With confirm, a
+// prompted passphrase is asked twice.
+func readPassphrase(e *env, file, prompt string, confirm bool) ([]byte, error) {
+	if file == "" {
+		file = e.getenv("WARREN_PASSPHRASE_FILE")
+	}
+	if file != "" {
+		return readPassphraseFile(file)
+	}
+	if e.stdin == nil || !term.IsTerminal(int(e.stdin.Fd())) {
+		return nil, errNoPassphrase
+	}
+	p, err := promptOnce(e, prompt)
+	if err != nil || !confirm {
+		return p, err
+	}
+	again, err := promptOnce(e, "Repeat: ")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(p, again) {
+		return nil, fmt.Errorf("%w (the two passphrases differ)", errNoPassphrase)
+	}
+	return p, nil
+}
+
+func promptOnce(e *env, prompt string) ([]byte, error) {
+	fmt.Fprint(e.stderr, prompt)
+	p, err := term.ReadPassword(int(e.stdin.Fd()))
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase: %w", err)
+	}
+	if len(p) == 0 {
+		return nil, fmt.Errorf("%w (empty)", errNoPassphrase)
+	}
+	return p, nil
+}
+
+func readPassphraseFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoPassphrase, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPassphraseFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read passphrase file: %w", err)
+	}
+	if len(b) > maxPassphraseFile {
+		return nil, fmt.Errorf("passphrase file is longer than %d bytes", maxPassphraseFile)
+	}
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w (the passphrase file is empty)", errNoPassphrase)
+	}
+	return b, nil
+}
