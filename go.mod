@@ -3,6 +3,7 @@ module github.com/warrennet/warren
 go 1.26.0
 
 require (
+	github.com/cretz/bine v0.2.0
 	github.com/flynn/noise v1.1.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/rogpeppe/go-internal v1.16.0
@@ -12,6 +13,7 @@ require (
 )
 
 require (
+	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )
