@@ -2,10 +2,8 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"time"
 
@@ -75,26 +73,10 @@ func (d *dialer) run(ctx context.Context) {
 	}
 }
 
-// tcpAddr is the first TCP address in a record: links run over loopback
-// TCP until the Tor transport lands.
-func tcpAddr(rec *record.Record) (string, error) {
-	for _, a := range rec.Addrs {
-		if ap, ok := a.TCP(); ok {
-			return ap.String(), nil
-		}
-	}
-	return "", errors.New("peer record has no TCP address")
-}
-
 func (d *dialer) dialOnce(ctx context.Context) error {
-	addr, err := tcpAddr(d.rec)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
-	var nd net.Dialer
-	conn, err := nd.DialContext(ctx, "tcp", addr)
+	conn, err := d.n.transport.Dial(ctx, d.rec)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

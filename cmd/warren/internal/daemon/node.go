@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -80,7 +79,9 @@ type Node struct {
 	statics       []*dialer
 	house         *group
 	started       time.Time
-	listen        string
+	listen        string      // the local listener's address
+	addr          record.Addr // the address in our record
+	transport     transport
 	recordExpires time.Time
 	log           *slog.Logger
 	stop          chan struct{}
@@ -169,12 +170,13 @@ func (n *Node) loadKeys(ctx context.Context) error {
 	return err
 }
 
-func (n *Node) listenLinks(context.Context) error {
-	inner, err := net.Listen("tcp", n.cfg.Listen)
+func (n *Node) listenLinks(ctx context.Context) error {
+	n.transport = &tcpTransport{addr: n.cfg.Listen}
+	inner, addr, err := n.transport.Listen(ctx)
 	if err != nil {
-		return fmt.Errorf("daemon: listen for links: %w", err)
+		return err
 	}
-	n.listen = inner.Addr().String()
+	n.listen, n.addr = inner.Addr().String(), addr
 	n.linkCfg = &link.Config{
 		NetworkID: n.info.NetworkID, NodeKey: n.keys.Node, LinkKey: n.keys.Link,
 		HandshakeTimeout:  n.cfg.Link.HandshakeTimeout,
@@ -183,7 +185,7 @@ func (n *Node) listenLinks(context.Context) error {
 		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
 	}
 	n.links = newLinkSet(n.log, n.cfg.Now, n.info.NodeID)
-	n.ln = link.Listen(inner, n.linkCfg, link.ListenerConfig{})
+	n.ln = link.Listen(inner, n.linkCfg, n.transport.ListenerConfig())
 	n.links.acceptFrom(n.ln)
 	return nil
 }
@@ -232,6 +234,9 @@ func (n *Node) closeAll() {
 	}
 	if n.vault != nil {
 		n.vault.Close()
+	}
+	if n.transport != nil {
+		errs = append(errs, n.transport.Close())
 	}
 	if n.keys != nil {
 		n.keys.Close()

@@ -27,7 +27,7 @@ func (n *Node) Status() api.Status {
 		Roles:      n.roles().Names(),
 		Listen:     n.listen,
 		OnionEpoch: n.onionEpoch(),
-		Transport:  "tcp",
+		Transport:  n.transport.Name(),
 		Links:      n.links.snapshot(),
 		Static:     make([]api.Peer, 0, len(n.statics)),
 	}
@@ -40,13 +40,9 @@ func (n *Node) Status() api.Status {
 // publishRecord signs a fresh peer record for this node and stores it, so
 // that `warren id --record` can hand it to others.
 func (n *Node) publishRecord(ctx context.Context) error {
-	addr, err := record.ParseAddr(n.listen)
-	if err != nil {
-		return err
-	}
 	n.keyMu.Lock()
 	rec, err := record.New(n.keys, n.info.NetworkID, n.cfg.Now(), record.Options{
-		Roles: n.roles(), Addrs: []record.Addr{addr}, Lifetime: n.cfg.RecordLifetime,
+		Roles: n.roles(), Addrs: []record.Addr{n.addr}, Lifetime: n.cfg.RecordLifetime,
 	})
 	n.keyMu.Unlock()
 	if err != nil {
