@@ -23,7 +23,8 @@ import (
 // keyrings never load as one. Onion entries are in ascending, consecutive
 // epochs. X25519 private keys are stored clamped (RFC 7748), their one
 // canonical spelling. Anything else (length, version, a zero seed or owner,
-// an unclamped scalar, order) is refused.
+// an unclamped scalar, order, an owner that is not a valid node key) is
+// refused.
 const (
 	blobVersion = 1
 	// MaxOnionKeys is the most onion keys a keyring holds (current and
@@ -44,6 +45,7 @@ var (
 	errBlobLength  = fmt.Errorf("%w: wrong length", ErrCorrupt)
 	errBlobVersion = fmt.Errorf("%w: unknown version", ErrCorrupt)
 	errZeroKey     = fmt.Errorf("%w: all-zero key", ErrCorrupt)
+	errOwnerKey    = fmt.Errorf("%w: owner is not a valid node key", ErrCorrupt)
 	errNotClamped  = fmt.Errorf("%w: X25519 private key not clamped", ErrCorrupt)
 	errPubMismatch = fmt.Errorf("%w: public key does not match private key", ErrCorrupt)
 	errOnionCount  = fmt.Errorf("%w: onion key count out of range", ErrCorrupt)
@@ -165,8 +167,8 @@ func checkHeader(b []byte, n int) error {
 func decodeOwner(b []byte) (NodeID, error) {
 	var id NodeID
 	copy(id[:], b[:KeySize])
-	if id.IsZero() {
-		return NodeID{}, errZeroKey
+	if !id.Valid() {
+		return NodeID{}, errOwnerKey
 	}
 	return id, nil
 }

@@ -121,7 +121,8 @@ func TestOnionBlobRejects(t *testing.T) {
 			binary.BigEndian.PutUint32(b[102:], binary.BigEndian.Uint32(b[34:])+2)
 			return b
 		}), errOnionOrder},
-		{"zero owner", mut(func(b []byte) []byte { clear(b[1:33]); return b }), errZeroKey},
+		{"zero owner", mut(func(b []byte) []byte { clear(b[1:33]); return b }), errOwnerKey},
+		{"small-order owner", mut(func(b []byte) []byte { clear(b[1:33]); b[1] = 1; return b }), errOwnerKey},
 		{"version 2", mut(func(b []byte) []byte { b[0] = 2; return b }), errBlobVersion},
 	}
 	for _, c := range cases {

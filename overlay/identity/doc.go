@@ -10,6 +10,11 @@
 //     the previous epoch's key kept so handshakes that started against it
 //     still complete.
 //
+// [ValidNodeKey] is the one check of a node key that every decoder of one
+// uses (ParseNodeID here, link certificates, peer records): it refuses the
+// small-order and non-canonical ed25519 encodings, under which anyone can
+// make signatures that crypto/ed25519 accepts.
+//
 // A [Keyring] holds one node's keys. [Generate] makes one from an injected
 // random source; [Load] and [Keyring.Save] move it through a
 // consumer-owned [SecretStore] using a strict, versioned codec.

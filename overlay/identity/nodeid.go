@@ -11,7 +11,8 @@ import (
 // node's Tor v3 onion-service key, the NodeID and the node's .onion address
 // are two spellings of the same 32 bytes.
 //
-// The zero NodeID is invalid and never names a node.
+// The zero NodeID, and every other small-order or non-canonical key, is
+// invalid and never names a node (see ValidNodeKey).
 type NodeID [32]byte
 
 // Onion address constants from Tor's rend-spec-v3, section 6.
@@ -31,7 +32,7 @@ var (
 	ErrOnionEncoding = errors.New("identity: onion address is not valid base32")
 	ErrOnionVersion  = errors.New("identity: onion address is not version 3")
 	ErrOnionChecksum = errors.New("identity: onion address checksum mismatch")
-	ErrOnionKey      = errors.New("identity: onion address names the zero key")
+	ErrOnionKey      = errors.New("identity: onion address names an invalid key")
 )
 
 func onionChecksum(pub []byte) [onionChecksumLen]byte {
@@ -67,7 +68,8 @@ func (id NodeID) IsZero() bool { return id == NodeID{} }
 // ParseNodeID parses a v3 onion address, with or without the ".onion"
 // suffix, in either case, and checks its version and checksum. Only ASCII
 // is accepted (so no Unicode case folding can turn another string into an
-// address), and the zero key is refused.
+// address), and a key ValidNodeKey refuses (the zero key, small-order and
+// non-canonical keys) is refused with ErrOnionKey.
 func ParseNodeID(s string) (NodeID, error) {
 	if !isASCII(s) {
 		return NodeID{}, ErrOnionEncoding
@@ -88,7 +90,7 @@ func ParseNodeID(s string) (NodeID, error) {
 	}
 	var id NodeID
 	copy(id[:], raw[:32])
-	if id.IsZero() {
+	if !id.Valid() {
 		return NodeID{}, ErrOnionKey
 	}
 	return id, nil

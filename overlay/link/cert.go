@@ -20,12 +20,16 @@ func signCert(nodeKey ed25519.PrivateKey, networkID, linkPub [32]byte) wire.Link
 	return c
 }
 
-// verifyCert checks that c is the signature of c.Node over peerStatic (the
-// peer's Noise static key, as seen in the handshake) on networkID. Hits in
-// cache skip the signature check.
+// verifyCert checks that c.Node is a valid node key (identity.ValidNodeKey:
+// under a small-order key anyone can sign) and that c is its signature over
+// peerStatic (the peer's Noise static key, as seen in the handshake) on
+// networkID. Hits in cache skip the signature check.
 func verifyCert(cache *certCache, c *wire.LinkCert, networkID [32]byte, peerStatic []byte) (identity.NodeID, error) {
 	if len(peerStatic) != 32 {
 		return identity.NodeID{}, fmt.Errorf("%w: no peer static key", ErrBadCert)
+	}
+	if !identity.ValidNodeKey(c.Node) {
+		return identity.NodeID{}, ErrBadCert // small order: anyone can sign
 	}
 	var e certEntry
 	copy(e.node[:], c.Node[:])

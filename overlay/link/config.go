@@ -75,7 +75,11 @@ type Config struct {
 }
 
 // Remote names the responder a dialer expects, taken from a verified peer
-// record. Both fields are required.
+// record. Both fields are required; NodeID must pass identity.ValidNodeKey
+// (Dial returns ErrConfig otherwise). The dialer trusts the record for the
+// binding of NodeID to LinkKey no more than it must: the handshake still
+// checks the responder's certificate for NodeID over LinkKey, and the
+// initiator caches DH(link key, LinkKey) only for this pinned key.
 type Remote struct {
 	NodeID  identity.NodeID
 	LinkKey [32]byte
@@ -103,6 +107,7 @@ type prepared struct {
 	anonymous              bool
 	nodeID                 identity.NodeID
 	linkKey                *ecdh.PrivateKey
+	linkPriv               []byte // linkKey.Bytes(), once; read-only
 	linkPub                [32]byte
 	cert                   wire.LinkCert
 	handshake, idle, write time.Duration
@@ -185,7 +190,7 @@ func (c *Config) buildIdentity(p *prepared) error {
 	if c.LinkKey.Curve() != ecdh.X25519() {
 		return fmt.Errorf("%w: LinkKey is not X25519", ErrConfig)
 	}
-	p.linkKey = c.LinkKey
+	p.linkKey, p.linkPriv = c.LinkKey, c.LinkKey.Bytes()
 	copy(p.linkPub[:], c.LinkKey.PublicKey().Bytes())
 	copy(p.nodeID[:], c.NodeKey.Public().(ed25519.PublicKey))
 	p.cert = signCert(c.NodeKey, c.NetworkID, p.linkPub)

@@ -13,12 +13,21 @@
 //     ed25519 node key (a link certificate in the encrypted handshake
 //     payload), checked against the key Noise actually used.
 //   - Replay defence for IK message 1 (ReplayGuard): a per-initiator
-//     timestamp that must increase, a freshness window, a floor that
-//     survives restarts and table eviction, and a per-initiator rate limit.
+//     timestamp that must increase, a freshness window (5 min behind our
+//     clock, 30 s ahead), a floor that survives restarts, a bounded table
+//     that evicts only entries already out of the window (so the floor
+//     never rises above now-Window and a flood of throwaway identities
+//     cannot lock out known initiators; it can only make newcomers wait
+//     while it lasts), and a per-initiator rate limit.
 //   - Framing: an AEAD-sealed 4-byte header (type, size class, length)
 //     checked before anything is allocated, then the body padded to one of
 //     four sizes (FrameSizes: 512 = CellSize, 2048, 16384, 65519) and
-//     sealed in place; keepalive, rekey and close frames.
+//     sealed in place; keepalive, rekey and close frames. Send pads to the
+//     smallest class; Recv accepts any class that holds the payload
+//     (padding up, e.g. as cover, is allowed). A link keeps cell-sized
+//     buffers only; larger frames borrow pooled buffers (bufpool.go).
+//   - Node keys: certificates and Remotes with a small-order or
+//     non-canonical ed25519 node key are refused (identity.ValidNodeKey).
 //   - Deadlines on every I/O, keepalives, rekeying by frame count and time.
 //   - Listener: bounds on concurrent handshakes (global, per source) and on
 //     the handshake rate per source, for accepting on a public address.
@@ -51,7 +60,7 @@
 //	WriteTimeout       30 s
 //	RekeyInterval      10 min (sending key rekeyed after this long ...)
 //	RekeyMessages      2^20   (... or after this many frames, whichever first)
-//	ReplayGuard        10,000 initiators, window +/-5 min, burst 4 then 1/s
+//	ReplayGuard        10,000 initiators, window -5 min/+30 s, burst 4 then 1/s
 //	Listener           512 handshakes, 8 per source, 16 burst then 10/s per source
 //
 // The wire format, the reasons for these choices and the benchmark figures

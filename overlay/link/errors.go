@@ -23,9 +23,11 @@ var (
 	// the last one accepted from that node (or than the guard's floor).
 	ErrReplay = errors.New("link: replayed handshake")
 	// ErrStale reports an IK message 1 whose timestamp is outside the
-	// freshness window around the responder's clock.
+	// freshness window around the responder's clock (Window behind it,
+	// Future ahead of it).
 	ErrStale = errors.New("link: handshake timestamp outside window")
-	// ErrRateLimited reports an initiator handshaking faster than allowed.
+	// ErrRateLimited reports an initiator handshaking faster than allowed,
+	// or a new initiator while the replay table holds only fresh entries.
 	ErrRateLimited = errors.New("link: handshake rate limit exceeded")
 	// ErrProtocol reports a frame that breaks the framing rules.
 	ErrProtocol = errors.New("link: protocol violation")

@@ -30,7 +30,7 @@ type session struct {
 }
 
 func noiseConfig(p *prepared, pat noise.HandshakePattern, initiator bool, rand io.Reader) (noise.Config, *x25519DH) {
-	suite, dh := newSuiteDH(p.linkKey, p.ss)
+	suite, dh := newSuiteDH(p.linkKey, p.linkPriv)
 	c := noise.Config{
 		CipherSuite: suite,
 		Random:      rand,
@@ -39,7 +39,7 @@ func noiseConfig(p *prepared, pat noise.HandshakePattern, initiator bool, rand i
 		Prologue:    p.prologue,
 	}
 	if !p.anonymous {
-		c.StaticKeypair = noise.DHKey{Private: p.linkKey.Bytes(), Public: p.linkPub[:]}
+		c.StaticKeypair = noise.DHKey{Private: p.linkPriv, Public: p.linkPub[:]}
 	}
 	return c, dh
 }
@@ -79,7 +79,7 @@ type initiatorWait struct {
 }
 
 func newInitiator(p *prepared, remote Remote) (*initiator, error) {
-	if remote.NodeID.IsZero() || remote.LinkKey == ([32]byte{}) {
+	if !remote.NodeID.Valid() || remote.LinkKey == ([32]byte{}) {
 		return nil, fmt.Errorf("%w: remote needs a node ID and a link key", ErrConfig)
 	}
 	return &initiator{p: p, remote: remote}, nil
@@ -95,6 +95,7 @@ func (in *initiator) start(dst []byte) ([]byte, *initiatorWait, error) {
 	}
 	c, dh := noiseConfig(in.p, pat, true, in.p.rand)
 	c.PeerStatic = in.remote.LinkKey[:]
+	dh.pin(in.p.ss, in.remote.LinkKey)
 	hs, err := noise.NewHandshakeState(c)
 	if err != nil {
 		return nil, nil, hsErr(err)
@@ -116,6 +117,7 @@ func (in *initiator) start(dst []byte) ([]byte, *initiatorWait, error) {
 // finish consumes the message-2 envelope and returns the session.
 func (w *initiatorWait) finish(env []byte) (*session, error) {
 	defer wipeEphemeral(w.hs)
+	defer w.dh.forget()
 	k, body, err := wire.ParseEnvelope(env)
 	if err != nil {
 		return nil, hsErr(err)
@@ -141,7 +143,7 @@ func (w *initiatorWait) finish(env []byte) (*session, error) {
 	if _, err := verifyCert(w.p.certs, &rp.Cert, w.p.networkID, w.remote.LinkKey[:]); err != nil {
 		return nil, hsErr(err)
 	}
-	w.dh.commit(w.remote.LinkKey[:])
+	w.dh.commit()
 	peer := PeerInfo{NodeID: w.remote.NodeID, Authenticated: true, LinkKey: w.remote.LinkKey, Initiator: true}
 	return &session{send: cs1, recv: cs2, peer: peer, binding: bindingOf(w.hs)}, nil
 }
@@ -189,7 +191,7 @@ func (r *responder) read1(env []byte, now time.Time) (*responderReply, error) {
 	default:
 		return nil, hsErr(wire.ErrKind)
 	}
-	c, dh := noiseConfig(r.p, pat, false, r.rand)
+	c, _ := noiseConfig(r.p, pat, false, r.rand)
 	hs, err := noise.NewHandshakeState(c)
 	if err != nil {
 		return nil, hsErr(err)
@@ -204,7 +206,6 @@ func (r *responder) read1(env []byte, now time.Time) (*responderReply, error) {
 		if rr.peer, err = r.checkInitiator(payload, hs.PeerStatic(), now); err != nil {
 			return nil, err
 		}
-		dh.commit(hs.PeerStatic())
 	} else if len(payload) != 0 {
 		return nil, hsErr(ErrPeerIdentity) // unreachable: the envelope length is exact
 	}

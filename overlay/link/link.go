@@ -53,16 +53,17 @@ type Link struct {
 
 	wmu        sync.Mutex
 	send       *noise.CipherState
-	wbuf       []byte
+	wbuf       []byte // cap ownWrite, for the link's life; see bufpool.go
 	whdr       [wire.HeaderLen]byte
 	sinceRekey uint64
 	lastRekey  time.Time
 
-	rmu  sync.Mutex
-	recv *noise.CipherState
-	rd   *bufio.Reader
-	rhdr [wire.SealedHeaderLen]byte
-	rbuf []byte
+	rmu   sync.Mutex
+	recv  *noise.CipherState
+	rd    *bufio.Reader
+	rhdr  [wire.SealedHeaderLen]byte
+	rbuf  []byte  // cap ownRead, for the link's life
+	rpool *[]byte // pooled body buffer lent to the last Recv, if any
 
 	errMu     sync.Mutex
 	err       error
@@ -90,6 +91,8 @@ func newLink(conn net.Conn, p *prepared, s *session, keepalive bool) *Link {
 		conn: conn, p: p, peer: s.peer, binding: s.binding, epoch: time.Now(),
 		send: s.send, recv: s.recv, lastRekey: p.now(),
 		rd:      bufio.NewReaderSize(conn, readBufferSize),
+		wbuf:    make([]byte, 0, ownWrite),
+		rbuf:    make([]byte, ownRead),
 		closing: make(chan struct{}),
 	}
 	if keepalive {
@@ -141,7 +144,6 @@ func (l *Link) writeCloseLocked() {
 	if err != nil {
 		return
 	}
-	l.wbuf = buf
 	l.conn.SetWriteDeadline(time.Now().Add(min(closeTimeout, l.p.write)))
 	l.conn.Write(buf)
 }

@@ -178,6 +178,13 @@ func initCases() []initCase {
 		{name: "remote node ID zero", build: none, remote: func(e *negEnv) Remote {
 			return Remote{LinkKey: e.server.remote().LinkKey}
 		}, want: ErrConfig},
+		{name: "remote node ID small order", build: none, remote: func(e *negEnv) Remote {
+			return Remote{NodeID: forgedSmallOrderCert().Node, LinkKey: e.server.remote().LinkKey}
+		}, want: ErrConfig},
+		{name: "responder cert with small-order node key (forged signature)", build: func(t *testing.T, e *negEnv, anon bool) func(net.Conn) {
+			c := forgedSmallOrderCert()
+			return rawResponder{cert: &c}.build(t, e, anon)
+		}, want: wire.ErrNodeKey},
 	}
 	for _, n := range []int{1, 3, 50, 3 + wire.IK2Len - 1} {
 		cs = append(cs, initCase{name: "truncated msg2 at " + itoa(n), build: rawResponder{mangle: func(b []byte) []byte { return b[:n] }}.build, want: io.ErrUnexpectedEOF})

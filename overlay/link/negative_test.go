@@ -211,7 +211,10 @@ func respCases() []respCase {
 			c := signCert(e.client.nodeKey, testNet, e.client.remote().LinkKey)
 			c.Node = [32]byte{}
 			return send(e.ik1(t, initPayloadCert(c, uint64(time.Now().UnixNano()))))
-		}, wire.ErrZeroKey},
+		}, wire.ErrNodeKey},
+		{"cert with small-order node key (forged signature)", func(t *testing.T, e *negEnv) attack {
+			return stall(e.ik1(t, initPayloadCert(forgedSmallOrderCert(), uint64(time.Now().UnixNano()))))
+		}, wire.ErrNodeKey},
 		{"initiator claims responder's identity", func(t *testing.T, e *negEnv) attack {
 			c := signCert(e.server.nodeKey, testNet, e.client.remote().LinkKey)
 			return send(e.ik1(t, initPayloadCert(c, uint64(time.Now().UnixNano()))))
@@ -225,6 +228,9 @@ func respCases() []respCase {
 		}, ErrStale},
 		{"future timestamp", func(t *testing.T, e *negEnv) attack {
 			return send(e.ik1(t, initPayload(e.client, time.Now().Add(DefaultReplayWindow+time.Minute))))
+		}, ErrStale},
+		{"timestamp beyond the future tolerance", func(t *testing.T, e *negEnv) attack {
+			return send(e.ik1(t, initPayload(e.client, time.Now().Add(DefaultReplayFuture+5*time.Second))))
 		}, ErrStale},
 		{"timestamp before guard start (replay across restart)", func(t *testing.T, e *negEnv) attack {
 			m := e.ik1(t, initPayload(e.client, time.Now().Add(-time.Second)))

@@ -10,19 +10,22 @@ import (
 )
 
 // Recv returns the payload of the next data frame; keepalive and rekey
-// frames are handled inside. The slice is valid until the next Recv. It
-// returns io.EOF after the peer closed the link in order, and an error
-// (closing the link) on any failure, including no frame for IdleTimeout
-// while Recv waits.
+// frames are handled inside. The slice is valid until the next Recv (a
+// large payload's buffer then goes back to a pool shared by all links, so
+// a caller must copy what it keeps). It returns io.EOF after the peer
+// closed the link in order, and an error (closing the link) on any
+// failure, including no frame for IdleTimeout while Recv waits.
 func (l *Link) Recv() ([]byte, error) {
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
 	for {
+		l.releaseBodyLocked()
 		if err := l.Err(); err != nil {
 			return nil, err
 		}
 		h, body, err := l.readFrameLocked()
 		if err != nil {
+			l.releaseBodyLocked()
 			return nil, l.failWith(err)
 		}
 		l.stats.recvFrames.Add(1)
@@ -56,11 +59,7 @@ func (l *Link) readFrameLocked() (wire.Header, []byte, error) {
 	if err != nil {
 		return wire.Header{}, nil, fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
-	n := h.BodyLen() + wire.TagLen
-	if cap(l.rbuf) < n {
-		l.rbuf = make([]byte, n)
-	}
-	sealed := l.rbuf[:n]
+	sealed := l.bodyBufLocked(h.BodyLen() + wire.TagLen)
 	if _, err := io.ReadFull(l.rd, sealed); err != nil {
 		return wire.Header{}, nil, readErr(err)
 	}
@@ -72,6 +71,24 @@ func (l *Link) readFrameLocked() (wire.Header, []byte, error) {
 		return wire.Header{}, nil, fmt.Errorf("%w: %w", ErrProtocol, errPadding)
 	}
 	return h, body, nil
+}
+
+// bodyBufLocked returns an n-byte buffer for a sealed body: the link's own
+// for a cell, else a pooled one kept in rpool until the next Recv.
+func (l *Link) bodyBufLocked(n int) []byte {
+	if n <= cap(l.rbuf) {
+		return l.rbuf[:n]
+	}
+	l.rpool = getBuf(n)
+	return (*l.rpool)[:n]
+}
+
+// releaseBodyLocked returns the pooled body buffer of the previous frame.
+func (l *Link) releaseBodyLocked() {
+	if l.rpool != nil {
+		putBuf(l.rpool)
+		l.rpool = nil
+	}
 }
 
 var errPadding = errors.New("link: non-zero padding")

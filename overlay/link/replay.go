@@ -2,7 +2,6 @@ package link
 
 import (
 	"container/list"
-	"fmt"
 	"sync"
 	"time"
 
@@ -13,10 +12,17 @@ import (
 const (
 	// DefaultReplayCapacity bounds the per-initiator table.
 	DefaultReplayCapacity = 10000
-	// DefaultReplayWindow is how far an IK timestamp may be from the
-	// responder's clock, either way. Clock skew between NTP-synced nodes is
-	// well under a second; onion-service nodes on laptops drift more.
+	// DefaultReplayWindow is how far an IK timestamp may lag the
+	// responder's clock. Clock skew between NTP-synced nodes is well under
+	// a second; onion-service nodes on laptops drift more, and a message 1
+	// can spend seconds in a Tor circuit.
 	DefaultReplayWindow = 5 * time.Minute
+	// DefaultReplayFuture is how far an IK timestamp may lead the
+	// responder's clock. It is short because a future timestamp is what
+	// keeps a table entry fresh (for Future+Window) and what an initiator
+	// could use to make its own later messages look like replays; an
+	// initiator whose clock runs more than this ahead is refused as stale.
+	DefaultReplayFuture = 30 * time.Second
 	// DefaultReplayBurst and DefaultReplayRefill define the per-initiator
 	// token bucket for accepted IK handshakes: 4 at once, then one per
 	// second.
@@ -26,8 +32,9 @@ const (
 
 // ReplayConfig configures a ReplayGuard; zero fields mean the defaults.
 type ReplayConfig struct {
-	Capacity int           // DefaultReplayCapacity entries, LRU-evicted
-	Window   time.Duration // DefaultReplayWindow
+	Capacity int           // DefaultReplayCapacity entries; see ReplayGuard for eviction
+	Window   time.Duration // DefaultReplayWindow: how far a timestamp may lag our clock
+	Future   time.Duration // DefaultReplayFuture: how far it may lead our clock
 	Burst    int           // DefaultReplayBurst
 	Refill   time.Duration // DefaultReplayRefill: one token per Refill
 	// NotBefore is the initial floor: timestamps at or before it are
@@ -42,14 +49,27 @@ type ReplayConfig struct {
 
 // ReplayGuard refuses replayed IK first messages, WireGuard style: per
 // initiator NodeID it keeps the newest accepted timestamp and a token
-// bucket. A message 1 is accepted only if its timestamp is strictly greater
-// than that node's last one and than the guard's floor, lies within Window
-// of the responder's clock, and the node has a token left. Evicting an
-// entry raises the floor to the evicted timestamp, so eviction never
-// reopens a replay. One guard serves all Accepts of a node and must
-// outlive its links. Safe for concurrent use.
+// bucket. A message 1 is accepted only if its timestamp lies in
+// [now-Window, now+Future] by the responder's clock, is strictly greater
+// than that node's last one and than the guard's floor, there is room for
+// the node in the table, and the node has a token left.
+//
+// Room: a node already in the table always has room. When the table is
+// full, a newcomer takes the slot of the least recently admitted node only
+// if that node's last timestamp is older than now-Window (so any replay of
+// its messages is refused as stale anyway, and the floor never has to rise
+// above now-Window); otherwise the newcomer is refused with ErrRateLimited
+// (counted as TableFull). A flood of valid handshakes from throwaway
+// identities can therefore delay new initiators, for as long as it
+// sustains Capacity admissions per Window+Future (about 30 per second with
+// the defaults), but never locks out a node already in the table, nor
+// moves anyone's floor into the future.
+//
+// One guard serves all Accepts of a node and must outlive its links. Safe
+// for concurrent use.
 type ReplayGuard struct {
-	window, refill time.Duration
+	window, future time.Duration
+	refill         time.Duration
 	burst          float64
 	capacity       int
 
@@ -68,14 +88,24 @@ type replayEntry struct {
 }
 
 // ReplayStats counts refusals and evictions since the guard was made.
+// TableFull counts newcomers refused because the table held only fresh
+// entries (reported to the caller as ErrRateLimited).
 type ReplayStats struct {
-	Accepted, Replayed, Stale, RateLimited, Evicted uint64
+	Accepted, Replayed, Stale, RateLimited, TableFull, Evicted uint64
 }
+
+// Refusals, pre-wrapped so that refusing a flood does not allocate.
+var (
+	errHSStale       = hsErr(ErrStale)
+	errHSReplay      = hsErr(ErrReplay)
+	errHSRateLimited = hsErr(ErrRateLimited)
+)
 
 // NewReplayGuard returns an empty guard.
 func NewReplayGuard(c ReplayConfig) *ReplayGuard {
 	g := &ReplayGuard{
 		window:   orDefault(c.Window, DefaultReplayWindow),
+		future:   orDefault(c.Future, DefaultReplayFuture),
 		refill:   orDefault(c.Refill, DefaultReplayRefill),
 		burst:    float64(c.Burst),
 		capacity: c.Capacity,
@@ -127,20 +157,31 @@ func (g *ReplayGuard) precheck(id identity.NodeID, ts uint64, now time.Time) err
 
 func (g *ReplayGuard) checkLocked(id identity.NodeID, ts uint64, now time.Time) error {
 	n := now.UnixNano()
-	w := g.window.Nanoseconds()
-	if int64(ts) < n-w || int64(ts) > n+w || ts > 1<<63-1 {
+	if ts > 1<<63-1 || int64(ts) < n-g.window.Nanoseconds() || int64(ts) > n+g.future.Nanoseconds() {
 		g.stats.Stale++
-		return fmt.Errorf("%w: %w", ErrHandshake, ErrStale)
+		return errHSStale
 	}
 	min := g.floor
-	if el, ok := g.entries[id]; ok {
+	el, known := g.entries[id]
+	if known {
 		min = max(min, el.Value.(*replayEntry).last)
 	}
 	if ts <= min {
 		g.stats.Replayed++
-		return fmt.Errorf("%w: %w", ErrHandshake, ErrReplay)
+		return errHSReplay
+	}
+	if !known && g.lru.Len() >= g.capacity && !g.tailStaleLocked(now) {
+		g.stats.TableFull++
+		return errHSRateLimited
 	}
 	return nil
+}
+
+// tailStaleLocked reports whether the least recently admitted entry's
+// timestamp is older than now-Window, so evicting it reopens nothing.
+func (g *ReplayGuard) tailStaleLocked(now time.Time) bool {
+	el := g.lru.Back()
+	return el != nil && int64(el.Value.(*replayEntry).last) < now.UnixNano()-g.window.Nanoseconds()
 }
 
 // admit checks ts again and, if it passes and id has a token, records it.
@@ -155,7 +196,7 @@ func (g *ReplayGuard) admit(id identity.NodeID, ts uint64, now time.Time) error 
 	g.refillLocked(e, now)
 	if e.tokens < 1 {
 		g.stats.RateLimited++
-		return fmt.Errorf("%w: %w", ErrHandshake, ErrRateLimited)
+		return errHSRateLimited
 	}
 	e.tokens--
 	e.last = ts
@@ -168,14 +209,17 @@ func (g *ReplayGuard) entryLocked(id identity.NodeID, now time.Time) *replayEntr
 		g.lru.MoveToFront(el)
 		return el.Value.(*replayEntry)
 	}
-	for g.lru.Len() >= g.capacity {
-		g.evictLocked()
+	if g.lru.Len() >= g.capacity {
+		g.evictLocked() // the tail, stale: checkLocked made sure
 	}
 	e := &replayEntry{id: id, last: g.floor, tokens: g.burst, updated: now}
 	g.entries[id] = g.lru.PushFront(e)
 	return e
 }
 
+// evictLocked drops the tail. Its last timestamp is below now-Window, so
+// raising the floor to it changes nothing today; it keeps the guard safe if
+// the injected clock steps back.
 func (g *ReplayGuard) evictLocked() {
 	el := g.lru.Back()
 	e := el.Value.(*replayEntry)

@@ -35,8 +35,15 @@ func TestReplayGuardOrdering(t *testing.T) {
 	if err := g.admit(id(2), ns(now.Add(-DefaultReplayWindow-time.Second)), now); !errors.Is(err, ErrStale) {
 		t.Fatalf("outside window: %v", err)
 	}
-	if err := g.admit(id(2), ns(now.Add(DefaultReplayWindow+time.Second)), now); !errors.Is(err, ErrStale) {
-		t.Fatalf("future: %v", err)
+	if err := g.admit(id(2), ns(now.Add(DefaultReplayFuture+time.Nanosecond)), now); !errors.Is(err, ErrStale) {
+		t.Fatalf("future beyond DefaultReplayFuture: %v", err)
+	}
+	if err := g.admit(id(2), ns(now.Add(DefaultReplayFuture)), now); err != nil {
+		t.Fatalf("future at DefaultReplayFuture: %v", err)
+	}
+	g2 := NewReplayGuard(ReplayConfig{NotBefore: now.Add(-time.Hour)})
+	if err := g2.admit(id(4), ns(now.Add(-DefaultReplayWindow)), now); err != nil {
+		t.Fatalf("lagging by the whole window: %v", err)
 	}
 	if err := g.admit(id(3), ns(now.Add(-90*time.Second)), now); !errors.Is(err, ErrReplay) {
 		t.Fatalf("before NotBefore: %v", err)
@@ -72,32 +79,41 @@ func TestReplayGuardRateLimit(t *testing.T) {
 	}
 }
 
-func TestReplayGuardEvictionRaisesFloor(t *testing.T) {
+// Eviction takes only stale tails, in LRU order, and the table never
+// grows past its capacity however many initiators come.
+func TestReplayGuardEvictsStaleTails(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	g := NewReplayGuard(ReplayConfig{NotBefore: now.Add(-time.Hour), Capacity: 3})
 	for i := byte(1); i <= 3; i++ {
-		if err := g.admit(id(i), ns(now)+uint64(i), now); err != nil {
+		at := now.Add(time.Duration(i) * time.Second)
+		if err := g.admit(id(i), ns(at), at); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := g.admit(id(4), ns(now)+10, now); err != nil { // evicts id(1)
-		t.Fatal(err)
+	// At now+Window+1.5s only id(1)'s timestamp (now+1s) is stale.
+	t1 := now.Add(DefaultReplayWindow + 1500*time.Millisecond)
+	if err := g.admit(id(4), ns(t1), t1); err != nil {
+		t.Fatalf("newcomer with a stale tail: %v", err)
 	}
-	if g.Len() != 3 || g.Stats().Evicted != 1 {
-		t.Fatalf("len %d, stats %+v", g.Len(), g.Stats())
+	if err := g.admit(id(5), ns(t1)+1, t1); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("second newcomer (tail id(2) still fresh): %v", err)
 	}
-	// id(1)'s old message is still refused although its entry is gone.
-	if err := g.admit(id(1), ns(now)+1, now); !errors.Is(err, ErrReplay) {
+	if s := g.Stats(); g.Len() != 3 || s.Evicted != 1 || s.TableFull != 1 {
+		t.Fatalf("len %d, stats %+v", g.Len(), s)
+	}
+	// id(1)'s entry is gone, but its old message is out of the window.
+	if err := g.admit(id(1), ns(now)+uint64(time.Second), t1); !errors.Is(err, ErrStale) {
 		t.Fatalf("replay after eviction: %v", err)
 	}
-	if err := g.admit(id(1), ns(now)+11, now); err != nil {
-		t.Fatalf("fresh after eviction: %v", err)
-	}
+	clk := t1
 	for i := 0; i < 100; i++ {
-		g.admit(id(byte(10+i)), ns(now)+uint64(100+i), now)
-	}
-	if g.Len() > 3 {
-		t.Fatalf("table grew to %d", g.Len())
+		clk = clk.Add(DefaultReplayWindow / 10)
+		if err := g.admit(id(byte(10+i)), ns(clk), clk); err != nil && !errors.Is(err, ErrRateLimited) {
+			t.Fatal(err)
+		}
+		if g.Len() > 3 || g.floor >= ns(clk.Add(-DefaultReplayWindow)) {
+			t.Fatalf("len %d, floor %d above now-Window", g.Len(), g.floor)
+		}
 	}
 }
 

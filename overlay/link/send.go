@@ -19,12 +19,31 @@ func (l *Link) Send(p []byte) error {
 		return err
 	}
 	real, now := l.clocks()
-	buf, err := l.appendDataLocked(l.wbuf[:0], p, now)
+	bp, buf := l.wbufLocked(wireSize(len(p)) + cellWire)
+	defer release(bp)
+	buf, err := l.appendDataLocked(buf, p, now)
 	if err != nil {
 		return l.failWith(err)
 	}
-	l.wbuf = buf
 	return l.writeLocked(buf, real)
+}
+
+// wbufLocked returns an empty buffer with room for n bytes: the link's own
+// if it fits, else a pooled one (bp) that the caller releases after the
+// write.
+func (l *Link) wbufLocked(n int) (bp *[]byte, buf []byte) {
+	if n <= cap(l.wbuf) {
+		return nil, l.wbuf[:0]
+	}
+	bp = getBuf(n)
+	return bp, *bp
+}
+
+// release returns a pooled buffer, if any.
+func release(bp *[]byte) {
+	if bp != nil {
+		putBuf(bp)
+	}
 }
 
 // clocks reads the real clock (for deadlines) and the Config's clock (for
@@ -41,10 +60,12 @@ func (l *Link) clocks() (real, now time.Time) {
 // few writes as possible (one per 256 KiB): use it for bursts of cells.
 // Sizes are checked first; on ErrTooLarge nothing is sent.
 func (l *Link) SendBatch(ps [][]byte) error {
+	need := 0
 	for _, p := range ps {
 		if len(p) > MaxPayload {
 			return ErrTooLarge
 		}
+		need = min(need+wireSize(len(p)), maxWriteBatch)
 	}
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -52,7 +73,8 @@ func (l *Link) SendBatch(ps [][]byte) error {
 		return err
 	}
 	real, now := l.clocks()
-	buf := l.wbuf[:0]
+	bp, buf := l.wbufLocked(l.batchBufSize(need, len(ps)))
+	defer release(bp)
 	for _, p := range ps {
 		if len(buf) > 0 && len(buf)+wireSize(len(p)) > maxWriteBatch {
 			if err := l.writeLocked(buf, real); err != nil {
@@ -65,11 +87,20 @@ func (l *Link) SendBatch(ps [][]byte) error {
 			return l.failWith(err)
 		}
 	}
-	l.wbuf = buf
 	if len(buf) == 0 {
 		return nil
 	}
 	return l.writeLocked(buf, real)
+}
+
+// batchBufSize is the buffer a batch of frames whose data frames take need
+// bytes (capped at maxWriteBatch) uses: room for the rekey frames mixed in,
+// one at most per RekeyMessages frames (the clock does not move within a
+// batch), and never more than one write's worth, maxWriteBatch plus the
+// rekey frame that may precede the frame that fills it.
+func (l *Link) batchBufSize(need, frames int) int {
+	rekeys := 1 + uint64(frames)/l.p.rekeyMessages
+	return int(min(uint64(need)+rekeys*cellWire, maxWriteBatch+cellWire))
 }
 
 func wireSize(n int) int {
@@ -144,6 +175,8 @@ func (l *Link) sealLocked(dst []byte, t wire.FrameType, p []byte, c uint8) ([]by
 }
 
 // grow makes room for n more bytes without reallocating during sealing.
+// Buffers are sized beforehand (wbufLocked), so it copies only if that
+// sizing was wrong; the copy is then dropped after the write.
 func grow(b []byte, n int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
@@ -192,6 +225,5 @@ func (l *Link) sendControl(t wire.FrameType) error {
 	if err != nil {
 		return l.failWith(err)
 	}
-	l.wbuf = buf
 	return l.writeLocked(buf, real)
 }

@@ -42,14 +42,18 @@ func prologue(networkID [32]byte) []byte {
 // *ecdh.PrivateKey of the static and ephemeral keys: flynn/noise passes
 // private keys as bytes, and re-parsing costs a scalar multiplication.
 func newSuite(static *ecdh.PrivateKey) noise.CipherSuite {
-	s, _ := newSuiteDH(static, nil)
+	var b []byte
+	if static != nil {
+		b = static.Bytes()
+	}
+	s, _ := newSuiteDH(static, b)
 	return s
 }
 
-// newSuiteDH also returns the DH function, so the handshake can commit its
-// static-static result to cache once the peer is authenticated.
-func newSuiteDH(static *ecdh.PrivateKey, cache *ssCache) (noise.CipherSuite, *x25519DH) {
-	dh := &x25519DH{static: static, cache: cache}
+// newSuiteDH also returns the DH function. staticBytes is static's private
+// key as bytes, computed once per Config (not copied per handshake).
+func newSuiteDH(static *ecdh.PrivateKey, staticBytes []byte) (noise.CipherSuite, *x25519DH) {
+	dh := &x25519DH{static: static, staticBytes: staticBytes}
 	return noise.NewCipherSuite(dh, aesGCM{}, noise.HashSHA256), dh
 }
 
@@ -57,20 +61,37 @@ type x25519DH struct {
 	static, eph *ecdh.PrivateKey
 	staticBytes []byte
 	ephBytes    []byte
-	cache       *ssCache
-	seen        []ssEntry // DH(static, pub) results of this handshake
+
+	// Initiator only: DH(static, pinned) may come from cache, and a
+	// computed one is kept in fresh until commit.
+	cache    *ssCache
+	pinned   [32]byte
+	fresh    [32]byte
+	hasFresh bool
 }
 
-// commit caches the static-static result computed with peerStatic, if
-// any, and forgets the others. Call it only after the peer authenticated.
-func (d *x25519DH) commit(peerStatic []byte) {
-	for i := range d.seen {
-		if string(d.seen[i].peer[:]) == string(peerStatic) {
-			d.cache.put(&d.seen[i])
-		}
-		clear(d.seen[i].ss[:])
+// pin lets DH(static, remote) come from cache and be committed to it. Only
+// the initiator calls it, with the Remote its caller took from a verified
+// peer record: no key a peer chooses during the handshake (its static in
+// message 1, its ephemeral in message 2) is ever looked up, so the cache
+// cannot tell a remote party whom we linked with.
+func (d *x25519DH) pin(cache *ssCache, remote [32]byte) {
+	d.cache, d.pinned = cache, remote
+}
+
+// commit caches the DH(static, pinned) result computed in this handshake,
+// if any. Call it only once the responder authenticated.
+func (d *x25519DH) commit() {
+	if d.hasFresh {
+		d.cache.put(&ssEntry{peer: d.pinned, ss: d.fresh})
 	}
-	d.seen = d.seen[:0]
+	d.forget()
+}
+
+// forget wipes the uncommitted result.
+func (d *x25519DH) forget() {
+	clear(d.fresh[:])
+	d.hasFresh = false
 }
 
 // GenerateKeypair reads exactly 32 bytes from random, so an injected
@@ -95,8 +116,8 @@ func (d *x25519DH) DH(priv, pub []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	isStatic := k == d.static && d.cache != nil && len(pub) == 32
-	if isStatic {
+	cached := d.cache != nil && k == d.static && subtle.ConstantTimeCompare(pub, d.pinned[:]) == 1
+	if cached {
 		if out, ok := d.cache.get(pub); ok {
 			return out, nil
 		}
@@ -109,11 +130,9 @@ func (d *x25519DH) DH(priv, pub []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrDecrypt, err)
 	}
-	if isStatic {
-		var e ssEntry
-		copy(e.peer[:], pub)
-		copy(e.ss[:], out)
-		d.seen = append(d.seen, e)
+	if cached {
+		copy(d.fresh[:], out)
+		d.hasFresh = true
 	}
 	return out, nil
 }
@@ -121,14 +140,15 @@ func (d *x25519DH) DH(priv, pub []byte) ([]byte, error) {
 // ssCacheSlots is the number of static-static DH results kept per Config.
 const ssCacheSlots = 512
 
-// ssCache keeps DH(our static, peer static) for peers that completed a
-// handshake, as WireGuard precomputes it per peer: IK computes it on both
-// sides of every handshake, and it only changes when a static key does.
-// Entries are added only after the peer authenticated; a lookup with a
-// key never seen (an ephemeral, a stranger) misses and costs nothing. The
-// slot comes from the peer key, so strangers can only evict. The values
-// are secret: they are zeroed when evicted, and the cache lives as long as
-// its Config. Safe for concurrent use; nil caches nothing.
+// ssCache keeps DH(our static, remote static) for remotes we dialed with
+// IK and that authenticated, as WireGuard precomputes it per peer: it only
+// changes when a static key does. Only the initiator uses it, and only for
+// the Remote.LinkKey its caller pinned (x25519DH.pin): a responder never
+// looks up the static key an initiator sends, since that lookup would
+// happen before anything is authenticated and its timing (a hit is one DH,
+// about 50 µs, faster) would tell anyone which nodes linked to us. The
+// values are secret: they are overwritten when evicted, and the cache lives
+// as long as its Config. Safe for concurrent use; nil caches nothing.
 type ssCache struct {
 	mu    sync.Mutex
 	slots [ssCacheSlots]ssEntry
@@ -164,13 +184,8 @@ func (d *x25519DH) key(priv []byte) (*ecdh.PrivateKey, error) {
 	if d.eph != nil && subtle.ConstantTimeCompare(priv, d.ephBytes) == 1 {
 		return d.eph, nil
 	}
-	if d.static != nil {
-		if d.staticBytes == nil {
-			d.staticBytes = d.static.Bytes()
-		}
-		if subtle.ConstantTimeCompare(priv, d.staticBytes) == 1 {
-			return d.static, nil
-		}
+	if d.static != nil && subtle.ConstantTimeCompare(priv, d.staticBytes) == 1 {
+		return d.static, nil
 	}
 	return ecdh.X25519().NewPrivateKey(priv)
 }

@@ -12,7 +12,8 @@ import (
 // Wire format, version 1. All integers big-endian, no padding, no options:
 //
 //	version      1   = 1
-//	node_id      32  ed25519 public key (also the .onion key)
+//	node_id      32  ed25519 public key (also the .onion key), not of small
+//	                 order and canonical (identity.ValidNodeKey)
 //	link_key     32  X25519 public key
 //	onion_key    32  X25519 public key
 //	onion_epoch  4   = issued_at / identity.OnionEpochLength
@@ -46,6 +47,7 @@ var (
 	errLifetime     = fmt.Errorf("%w: validity window out of range", ErrMalformed)
 	errEpoch        = fmt.Errorf("%w: onion epoch does not match issue time", ErrMalformed)
 	errZeroKey      = fmt.Errorf("%w: all-zero key", ErrMalformed)
+	errNodeKey      = fmt.Errorf("%w: node key of small order or not canonical", ErrMalformed)
 	errKeyReuse     = fmt.Errorf("%w: link and onion keys are equal", ErrMalformed)
 )
 
@@ -177,7 +179,10 @@ func (d *decoded) decode(b []byte) error {
 
 // validate checks everything about r that does not need a key or a clock.
 func (r *Record) validate() error {
-	if r.NodeID.IsZero() || r.LinkKey == [KeySize]byte{} || r.OnionKey == [KeySize]byte{} {
+	if !r.NodeID.Valid() {
+		return errNodeKey // small-order keys let anyone sign (identity.ValidNodeKey)
+	}
+	if r.LinkKey == [KeySize]byte{} || r.OnionKey == [KeySize]byte{} {
 		return errZeroKey
 	}
 	if r.LinkKey == r.OnionKey {

@@ -208,7 +208,8 @@ func TestMalformedRecordsRefused(t *testing.T) {
 		mutate func(r *Record)
 		want   error
 	}{
-		{"zero node", func(r *Record) { r.NodeID = identity.NodeID{} }, errZeroKey},
+		{"zero node", func(r *Record) { r.NodeID = identity.NodeID{} }, errNodeKey},
+		{"small-order node", func(r *Record) { r.NodeID = identity.NodeID{1} }, errNodeKey},
 		{"zero link", func(r *Record) { r.LinkKey = [32]byte{} }, errZeroKey},
 		{"zero onion", func(r *Record) { r.OnionKey = [32]byte{} }, errZeroKey},
 		{"link is onion", func(r *Record) { r.LinkKey = r.OnionKey }, errKeyReuse},

@@ -141,6 +141,16 @@ func generateVectors(t testing.TB) vectorFile {
 	add("malformed/zero node id", signedEdit(two, func(m []byte) { clear(m[offNode:offLink]) }), netA, issued, "malformed")
 	add("malformed/zero link key", signedEdit(base, func(m []byte) { clear(m[offLink:offOnion]) }), netA, issued, "malformed")
 	add("malformed/link key equals onion key", signedEdit(base, func(m []byte) { copy(m[offLink:], m[offOnion:offEpoch]) }), netA, issued, "malformed")
+	// Node key = the identity point, signature R = identity, S = 0: that
+	// signature verifies under crypto/ed25519 for every message.
+	add("malformed/small-order node id with forged signature", edit(two, func(m []byte) []byte {
+		clear(m[offNode:offLink])
+		m[offNode] = 1
+		sig := m[len(m)-SignatureSize:]
+		clear(sig)
+		sig[0] = 1
+		return m
+	}), netA, issued, "malformed")
 	return vectorFile{
 		Comment: "Peer record vectors (record/codec.go). Decode record, Verify for network at now (Unix seconds); expect the outcome. Regenerate only with: go test ./overlay/record -run TestVectors -update",
 		Vectors: vs,

@@ -3,10 +3,12 @@
 // certificate, initiator timestamp) and the plaintext frame header used after
 // the handshake, with the fixed frame sizes.
 //
-// It is a leaf codec: no I/O, no state, no cryptography and no imports from
-// the rest of the repository. Every decoder checks lengths before it copies
-// anything, rejects trailing bytes and non-canonical forms, and returns the
-// zero value together with an error on failure, never a half-filled value.
+// It is a leaf codec: no I/O, no state and no cryptography. Its one import
+// from the rest of the repository is identity.ValidNodeKey (a pure table
+// lookup), so node keys are checked by the same blocklist everywhere. Every
+// decoder checks lengths before it copies anything, rejects trailing bytes
+// and non-canonical forms, and returns the zero value together with an
+// error on failure, never a half-filled value.
 // Sealing, signing and verifying belong to package link.
 //
 // All functions and methods are safe for concurrent use; the exported

@@ -106,7 +106,12 @@ func (h Header) BodyLen() int { return SizeOf(h.Class) }
 
 // ParseHeader decodes exactly HeaderLen bytes. It refuses unknown types and
 // classes, a length beyond the class size, and a control frame (anything
-// but data) with a non-zero length.
+// but data) with a non-zero length. A payload in a larger class than it
+// needs (a 10-byte payload in a 16,384-byte frame, a keepalive in a
+// class-3 frame) is accepted on purpose: senders may pad up as cover
+// traffic or traffic shaping, and every class is one of the NumSizes
+// lengths an observer already sees. Only the smallest class is canonical
+// for ClassFor, which Warren's own sender uses.
 func ParseHeader(b []byte) (Header, error) {
 	if len(b) < HeaderLen {
 		return Header{}, ErrTruncated

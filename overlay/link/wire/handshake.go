@@ -57,7 +57,7 @@ var (
 	ErrTrailing  = errors.New("wire: trailing bytes")
 	ErrKind      = errors.New("wire: unknown or unexpected message kind")
 	ErrLength    = errors.New("wire: declared length invalid for kind")
-	ErrZeroKey   = errors.New("wire: zero node key")
+	ErrNodeKey   = errors.New("wire: invalid node key")
 	ErrTimestamp = errors.New("wire: zero timestamp")
 )
 

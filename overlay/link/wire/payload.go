@@ -1,6 +1,10 @@
 package wire
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/warrennet/warren/overlay/identity"
+)
 
 // LinkCert binds a link's static X25519 key to a node's ed25519 key: Sig is
 // the node key's signature over CertMessage(networkID, linkKey). The cert
@@ -33,7 +37,10 @@ func (c *LinkCert) Append(dst []byte) []byte {
 	return append(dst, c.Sig[:]...)
 }
 
-// ParseLinkCert decodes exactly CertLen bytes. A zero node key is refused.
+// ParseLinkCert decodes exactly CertLen bytes. A node key that
+// identity.ValidNodeKey refuses (zero, small-order or non-canonical: under
+// a small-order key anyone can make a signature that verifies) is refused
+// with ErrNodeKey.
 func ParseLinkCert(b []byte) (LinkCert, error) {
 	if len(b) < CertLen {
 		return LinkCert{}, ErrTruncated
@@ -43,8 +50,8 @@ func ParseLinkCert(b []byte) (LinkCert, error) {
 	}
 	var c LinkCert
 	copy(c.Node[:], b[:32])
-	if c.Node == ([32]byte{}) {
-		return LinkCert{}, ErrZeroKey
+	if !identity.ValidNodeKey(c.Node) {
+		return LinkCert{}, ErrNodeKey
 	}
 	copy(c.Sig[:], b[32:])
 	return c, nil

@@ -134,7 +134,7 @@ func TestPayloadRejects(t *testing.T) {
 	}
 	zeroKey := append([]byte(nil), good...)
 	copy(zeroKey[8:], make([]byte, 32))
-	if _, err := ParseInitPayload(zeroKey); !errors.Is(err, ErrZeroKey) {
+	if _, err := ParseInitPayload(zeroKey); !errors.Is(err, ErrNodeKey) {
 		t.Errorf("zero key: %v", err)
 	}
 	c := testCert()
