@@ -4,19 +4,30 @@ BIN     := $(CURDIR)/bin
 STATICCHECK_VERSION := v0.8.2
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build demo test vet staticcheck unit bench fuzz tools clean
+.PHONY: all build demo test vet staticcheck unit bench fuzz tools tor clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/warren ./cmd/warren
 
-# The main job: a local Warren network doing real work.
-demo: build
+# The main job: a local Warren network doing real work, over onion services
+# on a private Tor network on loopback.
+demo: build tor
 	$(BIN)/warren demo
 
-# The test command CI runs: vet, staticcheck, and the whole suite under -race.
-test: vet staticcheck unit
+# The test command CI runs: vet, staticcheck, and the whole suite under
+# -race, including the tests that run real tor.
+test: tor vet staticcheck unit
+
+# tor (>= 0.4.9, with tor-gencert) from Debian's package, installed when
+# missing: as root directly, else through sudo, else say what to install.
+tor:
+	@if command -v tor >/dev/null && command -v tor-gencert >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor; \
+	else echo "warren needs tor >= 0.4.9 and tor-gencert: install the Debian package 'tor' (apt-get install tor)" >&2; exit 1; fi
+	@tor --version | head -n 1
 
 vet:
 	$(GO) vet ./...

@@ -23,7 +23,13 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	kdf, weak := kdfParams(*kdfMiB, *kdfTime)
+	kdf, weak, err := kdfParams(*kdfMiB, *kdfTime)
+	if err != nil {
+		return err
+	}
+	if err := daemon.CheckInitTarget(*dir); err != nil {
+		return err
+	}
 	if weak {
 		fmt.Fprintln(e.stderr, "warren: warning: argon2id parameters below the defaults make a stolen state directory cheaper to crack")
 	}
@@ -31,6 +37,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer clear(pass)
 	fmt.Fprintln(e.stderr, "warren: creating node (deriving the key from the passphrase)...")
 	id, err := daemon.Init(ctx, daemon.InitConfig{
 		Dir: *dir, Passphrase: pass, KDF: kdf, Network: *network, Rand: rand.Reader, Now: time.Now,
@@ -44,14 +51,20 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 
 // kdfParams applies the user's overrides to the defaults and reports whether
 // the result is weaker than them.
-func kdfParams(mib, passes uint) (store.KDFParams, bool) {
+func kdfParams(mib, passes uint) (store.KDFParams, bool, error) {
 	p := store.DefaultKDFParams()
 	def := p
+	if mib > store.MaxKDFMemoryKiB/1024 {
+		return p, false, usageError{fmt.Sprintf("--kdf-memory: at most %d MiB", store.MaxKDFMemoryKiB/1024)}
+	}
+	if passes > store.MaxKDFTime {
+		return p, false, usageError{fmt.Sprintf("--kdf-time: at most %d passes", store.MaxKDFTime)}
+	}
 	if mib != 0 {
 		p.MemoryKiB = uint32(mib) * 1024
 	}
 	if passes != 0 {
 		p.Time = uint32(passes)
 	}
-	return p, p.MemoryKiB < def.MemoryKiB || p.Time < def.Time
+	return p, p.MemoryKiB < def.MemoryKiB || p.Time < def.Time, nil
 }

@@ -28,11 +28,7 @@ func cmdPassphrase(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	oldPass, err := readPassphrase(e, *oldFile, "Current passphrase: ", false)
-	if err != nil {
-		return err
-	}
-	newPass, err := readNewPassphrase(e, *newFile)
+	kdf, _, err := kdfParams(*kdfMiB, *kdfTime)
 	if err != nil {
 		return err
 	}
@@ -41,7 +37,22 @@ func cmdPassphrase(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	kdf, _ := kdfParams(*kdfMiB, *kdfTime)
+	oldPass, err := readPassphrase(e, *oldFile, "Current passphrase: ", false)
+	if err != nil {
+		return err
+	}
+	defer clear(oldPass)
+	// Check the current passphrase before asking for a new one.
+	vault, err := db.Unlock(ctx, oldPass)
+	if err != nil {
+		return err
+	}
+	vault.Close()
+	newPass, err := readNewPassphrase(e, *newFile)
+	if err != nil {
+		return err
+	}
+	defer clear(newPass)
 	if err := db.ChangePassphrase(ctx, oldPass, newPass, kdf, rand.Reader); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+	"github.com/warrennet/warren/onion/tor"
 	"github.com/warrennet/warren/overlay/record"
 )
 
@@ -31,6 +32,9 @@ type runFlags struct {
 	dir, passFile, listen, logLevel string
 	peers                           stringList
 	relay                           bool
+	transport, torControl, torPass  string
+	torPath, torrc                  string
+	onionPort                       int
 }
 
 func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
@@ -38,7 +42,13 @@ func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 	fs := newFlags(e, "run", "run [--dir DIR] [--passphrase-file FILE] [--listen ADDR] [--peer RECORD]... [--relay]")
 	fs.StringVar(&f.dir, "dir", defaultDir(e), "state directory (env WARREN_DIR)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase (env WARREN_PASSPHRASE_FILE); default: prompt")
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "TCP address for inbound links")
+	fs.StringVar(&f.transport, "transport", "onion", "how links travel: onion (Tor onion services) or tcp (plain TCP: peers see your IP address)")
+	fs.StringVar(&f.listen, "listen", "", "with --transport tcp: TCP address for inbound links (default: the one used last time, else a free port on 127.0.0.1)")
+	fs.StringVar(&f.torControl, "tor-control", "", "attach to a running tor's control port (127.0.0.1:9051 or unix:/path) instead of launching tor")
+	fs.StringVar(&f.torPass, "tor-control-password-file", "", "file holding the control-port password (when the tor uses HashedControlPassword)")
+	fs.StringVar(&f.torPath, "tor-path", "", "tor binary to launch (default: tor from PATH)")
+	fs.StringVar(&f.torrc, "tor-torrc", "", "file of extra torrc lines for the launched tor (e.g. to join a private test network)")
+	fs.IntVar(&f.onionPort, "onion-port", daemon.DefaultOnionPort, "virtual port of this node's onion service")
 	fs.Var(&f.peers, "peer", "signed peer record (base64, as printed by 'warren id --record') or @FILE; repeatable")
 	fs.BoolVar(&f.relay, "relay", false, "announce the relay role")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (peer addresses and keys appear only at debug)")
@@ -54,19 +64,42 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := daemon.RequireNode(f.dir); err != nil {
+		return err
+	}
 	pass, err := readPassphrase(e, f.passFile, "Passphrase: ", false)
 	if err != nil {
 		return err
 	}
 	cfg.Passphrase = pass
-	fmt.Fprintln(e.stderr, "warren: unlocking...")
-	n, err := daemon.Start(ctx, cfg)
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	fmt.Fprintln(e.stderr, "warren: unlocking and starting...")
+	n, err := startInterruptible(ctx, cfg, sig)
 	if err != nil {
 		return err
 	}
 	st := n.Status()
-	fmt.Fprintf(e.stdout, "warren: node %s running; links on %s; API %s\n", st.NodeID, st.Listen, daemon.SocketPath(f.dir))
-	return waitAndStop(e, n)
+	fmt.Fprintf(e.stdout, "warren: node %s running over %s; links on %s; API %s\n", st.NodeID, st.Transport, st.Listen, daemon.SocketPath(f.dir))
+	return waitAndStop(e, n, sig)
+}
+
+// startInterruptible starts the node; a signal during the start (tor's
+// bootstrap can take minutes) cancels it.
+func startInterruptible(ctx context.Context, cfg daemon.Config, sig <-chan os.Signal) (*daemon.Node, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopWatch := make(chan struct{})
+	defer close(stopWatch)
+	go func() {
+		select {
+		case <-sig:
+			cancel()
+		case <-stopWatch:
+		}
+	}()
+	return daemon.Start(ctx, cfg)
 }
 
 func parseRun(fs *flag.FlagSet, args []string) error {
@@ -88,6 +121,9 @@ func (f *runFlags) config(e *env) (daemon.Config, error) {
 	if f.relay {
 		cfg.Roles |= record.RoleRelay
 	}
+	if cfg.Tor, err = f.torConfig(e); err != nil {
+		return cfg, err
+	}
 	for _, p := range f.peers {
 		raw, err := peerArg(p)
 		if err != nil {
@@ -96,6 +132,59 @@ func (f *runFlags) config(e *env) (daemon.Config, error) {
 		cfg.Peers = append(cfg.Peers, raw)
 	}
 	return cfg, nil
+}
+
+// torConfig turns the tor flags into the daemon's TorConfig (nil for TCP).
+func (f *runFlags) torConfig(e *env) (*daemon.TorConfig, error) {
+	switch f.transport {
+	case "tcp":
+		return nil, nil
+	case "onion":
+	default:
+		return nil, usageError{"--transport must be onion or tcp"}
+	}
+	tc := &daemon.TorConfig{ControlAddr: f.torControl, TorPath: f.torPath, OnionPort: f.onionPort}
+	if f.torPass != "" {
+		p, err := readPassphraseFile(f.torPass)
+		if err != nil {
+			return nil, err
+		}
+		tc.ControlPassword = p
+	}
+	if f.torrc != "" {
+		lines, err := readTorrc(f.torrc)
+		if err != nil {
+			return nil, err
+		}
+		tc.ExtraTorrc = lines
+	}
+	bar := newProgressBar(e.stderr, "tor")
+	tc.Progress = func(p tor.Progress) {
+		note := p.Summary
+		if p.Problem {
+			note += " (problem: " + p.Warning + ")"
+		}
+		bar.Update(p.Percent, 100, note)
+		if p.Done() {
+			bar.Done()
+		}
+	}
+	return tc, nil
+}
+
+// readTorrc reads torrc lines, skipping blanks and comments.
+func readTorrc(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError{"--tor-torrc: " + err.Error()}
+	}
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {
@@ -124,10 +213,7 @@ func peerArg(v string) ([]byte, error) {
 
 // waitAndStop runs until a signal or an API shutdown: the first signal stops
 // gracefully, a second one (or shutdownGrace) exits at once.
-func waitAndStop(e *env, n *daemon.Node) error {
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
+func waitAndStop(e *env, n *daemon.Node, sig <-chan os.Signal) error {
 	select {
 	case s := <-sig:
 		fmt.Fprintf(e.stderr, "warren: %s: stopping (again to force)\n", s)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -38,6 +39,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 func printStatus(w io.Writer, st api.Status) {
 	fmt.Fprintf(w, "node      %s\nnetwork   %s\nversion   %s (pid %d, up %s)\n", st.NodeID, st.Network, st.Version, st.PID, time.Duration(st.UptimeSec*float64(time.Second)).Round(time.Second))
 	fmt.Fprintf(w, "transport %s, links on %s\nonion key epoch %d\n", st.Transport, st.Listen, st.OnionEpoch)
+	if t := st.Tor; t != nil {
+		printTor(w, t)
+	}
 	fmt.Fprintf(w, "links     %d\n", len(st.Links))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	if len(st.Links) > 0 {
@@ -76,5 +80,46 @@ func cmdStop(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	return api.NewClient(daemon.SocketPath(*dir)).Shutdown(ctx)
+	c := api.NewClient(daemon.SocketPath(*dir))
+	if err := c.Shutdown(ctx); err != nil {
+		return err
+	}
+	// Return only once the daemon is gone, so that `warren stop && warren
+	// run` works.
+	err := waitFor(ctx, stopWait, "the daemon to exit", func() (bool, error) {
+		_, err := c.Status(ctx)
+		return errors.Is(err, api.ErrNotRunning), nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "stopped")
+	return nil
+}
+
+// stopWait bounds `warren stop`: the daemon's own grace period and a margin.
+const stopWait = shutdownGrace + 5*time.Second
+
+func printTor(w io.Writer, t *api.Tor) {
+	fmt.Fprintf(w, "tor       %s, version %s (network says: %s), bootstrap %d%%", t.Mode, t.Version, t.VersionStatus, t.Bootstrap)
+	if t.PID != 0 {
+		fmt.Fprintf(w, ", pid %d", t.PID)
+	}
+	fmt.Fprintln(w)
+	reach := "not probed yet"
+	if !t.LastProbe.IsZero() {
+		reach = "unreachable"
+		if t.Reachable {
+			reach = "reachable"
+		}
+		reach += fmt.Sprintf(" (last probe %s ago)", time.Since(t.LastProbe).Round(time.Second))
+	}
+	fmt.Fprintf(w, "onion     %s, restarts %d\n", reach, t.Restarts)
+	for _, ev := range t.Events {
+		line := fmt.Sprintf("  %s %s: %s", ev.At.Format(time.TimeOnly), ev.Action, ev.Reason)
+		if ev.Error != "" {
+			line += " (failed: " + ev.Error + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
 }

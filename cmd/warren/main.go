@@ -72,11 +72,12 @@ func main() {
 }
 
 func runMain(e *env) int {
-	if len(e.args) == 0 || isHelp(e.args[0]) || e.args[0] == "help" {
+	if len(e.args) == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	if isHelp(e.args[0]) || e.args[0] == "help" {
 		usage(e.stdout)
-		if len(e.args) == 0 {
-			return exitUsage
-		}
 		return exitOK
 	}
 	for _, c := range commands() {
@@ -116,11 +117,11 @@ func exitCode(e *env, err error) int {
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.Is(err, store.ErrWrongPassphrase), errors.Is(err, errNoPassphrase), errors.Is(err, store.ErrEmptyPassphrase):
+	case errors.Is(err, store.ErrWrongPassphrase), errors.Is(err, errNoPassphrase), errors.Is(err, store.ErrEmptyPassphrase), errors.Is(err, errPassphraseMismatch):
 		return exitAuth
 	case errors.Is(err, api.ErrNotRunning):
 		return exitNoDaemon
-	case errors.Is(err, daemon.ErrNotInitialized), errors.Is(err, daemon.ErrAlreadyInitialized):
+	case errors.Is(err, daemon.ErrNotInitialized), errors.Is(err, daemon.ErrAlreadyInitialized), errors.Is(err, daemon.ErrDirNotEmpty):
 		return exitState
 	}
 	return exitFailure

@@ -27,6 +27,7 @@ type Status struct {
 	Listen     string    `json:"listen,omitempty"`
 	OnionEpoch uint32    `json:"onion_key_epoch"`
 	Transport  string    `json:"transport"`
+	Tor        *Tor      `json:"tor,omitempty"`
 	Links      []Link    `json:"links"`
 	Static     []Peer    `json:"static_peers"`
 }
@@ -57,4 +58,29 @@ type Peer struct {
 // Error is the body of every non-2xx answer.
 type Error struct {
 	Error string `json:"error"`
+}
+
+// Tor describes the node's tor, when it links over onion services.
+type Tor struct {
+	Mode             string     `json:"mode"`
+	PID              int        `json:"pid,omitempty"`
+	Running          bool       `json:"running"`
+	Version          string     `json:"version"`
+	VersionStatus    string     `json:"version_status"`
+	Bootstrap        int        `json:"bootstrap_percent"`
+	BootstrapSummary string     `json:"bootstrap_summary,omitempty"`
+	Onion            string     `json:"onion,omitempty"`
+	Reachable        bool       `json:"reachable"`
+	LastProbe        time.Time  `json:"last_probe,omitzero"`
+	LastSuccess      time.Time  `json:"last_success,omitzero"`
+	Restarts         int        `json:"restarts"`
+	Events           []TorEvent `json:"events,omitempty"`
+}
+
+// TorEvent is one action of the reachability watchdog.
+type TorEvent struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Reason string    `json:"reason"`
+	Error  string    `json:"error,omitempty"`
 }

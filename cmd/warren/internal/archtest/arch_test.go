@@ -6,10 +6,13 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -19,35 +22,51 @@ type pkg struct {
 	ImportPath string
 	Dir        string
 	GoFiles    []string
+	CgoFiles   []string
 	Imports    []string
 	Deps       []string
 	Module     *struct{ Path string }
 }
 
-// loadPackages lists every package of the module with its dependencies.
+var (
+	loadOnce sync.Once
+	loaded   map[string]*pkg
+	loadErr  string
+)
+
+// loadPackages lists every package of the module with its dependencies
+// (once per test binary).
 func loadPackages(t *testing.T) map[string]*pkg {
 	t.Helper()
+	loadOnce.Do(func() { loaded, loadErr = goList() })
+	if loadErr != "" {
+		t.Fatal(loadErr)
+	}
+	return loaded
+}
+
+func goList() (map[string]*pkg, string) {
 	cmd := exec.Command("go", "list", "-deps", "-json", mod+"/...")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("go list: %v\n%s", err, errb.String())
+		return nil, "go list: " + err.Error() + "\n" + errb.String()
 	}
 	pkgs := map[string]*pkg{}
 	dec := json.NewDecoder(&out)
 	for dec.More() {
 		p := new(pkg)
 		if err := dec.Decode(p); err != nil {
-			t.Fatal(err)
+			return nil, err.Error()
 		}
 		if p.Module != nil && p.Module.Path == mod {
 			pkgs[p.ImportPath] = p
 		}
 	}
 	if len(pkgs) < 5 {
-		t.Fatalf("go list found only %d packages of %s", len(pkgs), mod)
+		return nil, "go list found too few packages of " + mod
 	}
-	return pkgs
+	return pkgs, ""
 }
 
 func rel(p string) string { return strings.TrimPrefix(strings.TrimPrefix(p, mod), "/") }
@@ -112,50 +131,87 @@ var codecs = []string{"overlay/record", "overlay/link/wire", "overlay/msg", "sto
 // slog.LogValuer to redact, and never log. net/netip is pure values.
 var ioPackages = []string{"net", "os", "io/fs", "io/ioutil", "database/sql", "syscall", "log", "os/exec", "bufio"}
 
-// TestCodecsDoNoIO checks that codec packages import nothing that does I/O.
+// TestCodecsDoNoIO checks that codec packages, and every package of this
+// module they depend on, import nothing that does I/O.
 func TestCodecsDoNoIO(t *testing.T) {
 	pkgs := loadPackages(t)
-	found := 0
 	for _, c := range codecs {
 		p, ok := pkgs[mod+"/"+c]
 		if !ok {
+			t.Errorf("codec %s not found: the list in this test is stale", c)
 			continue
 		}
-		found++
-		for _, imp := range p.Imports {
-			if slices.Contains(ioPackages, imp) || (strings.HasPrefix(imp, "net/") && imp != "net/netip") {
-				t.Errorf("codec %s imports %s", c, imp)
+		checked := []*pkg{p}
+		for _, d := range p.Deps {
+			if dp, ok := pkgs[d]; ok {
+				checked = append(checked, dp)
+			}
+		}
+		for _, cp := range checked {
+			for _, imp := range cp.Imports {
+				if slices.Contains(ioPackages, imp) || (strings.HasPrefix(imp, "net/") && imp != "net/netip") {
+					t.Errorf("codec %s: %s imports %s", c, rel(cp.ImportPath), imp)
+				}
 			}
 		}
 	}
-	if found == 0 {
-		t.Fatal("no codec package found: the list in this test is stale")
-	}
+}
+
+// banned lists, by import path, the functions only cmd/ may call: reading
+// the environment, the command line and flags.
+var banned = map[string][]string{
+	"os":      {"Getenv", "LookupEnv", "Environ", "Args", "ExpandEnv", "Expand"},
+	"syscall": {"Getenv", "Environ"},
+	"flag":    nil, // anything
 }
 
 // TestNoFlagsOrEnvBelowCmd checks that only cmd/ reads flags and the
-// environment.
+// environment, in every non-test Go file (cgo files included). Tests may
+// read switches such as CI.
 func TestNoFlagsOrEnvBelowCmd(t *testing.T) {
-	banned := map[string][]string{
-		"os":   {"Getenv", "LookupEnv", "Environ", "Args", "ExpandEnv"},
-		"flag": nil, // any use
-	}
 	for _, p := range loadPackages(t) {
 		if under(p.ImportPath, "cmd") {
 			continue
 		}
-		for _, f := range p.GoFiles {
-			checkFile(t, filepath.Join(p.Dir, f), banned)
+		for _, f := range slices.Concat(p.GoFiles, p.CgoFiles) {
+			for _, v := range violations(t, filepath.Join(p.Dir, f)) {
+				t.Errorf("%s: %s: only cmd/ may read flags and the environment", filepath.Join(rel(p.ImportPath), f), v)
+			}
 		}
 	}
 }
 
-func checkFile(t *testing.T, path string, banned map[string][]string) {
+// TestViolationsFound makes sure the checker sees through import aliases.
+func TestViolationsFound(t *testing.T) {
+	src := "package x\nimport (o \"os\"; \"syscall\"; fl \"flag\")\nvar _ = o.Getenv(\"A\")\nvar _, _ = syscall.Getenv(\"B\")\nvar _ = fl.Bool\nvar _ = o.ReadFile\n"
+	path := filepath.Join(t.TempDir(), "x.go")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := violations(t, path)
+	want := []string{"os.Getenv", "syscall.Getenv", "flag.Bool"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("violations = %v, want %v", got, want)
+	}
+}
+
+// violations lists the banned calls in one file, resolving import aliases.
+func violations(t *testing.T, path string) []string {
 	t.Helper()
 	file, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
 	if err != nil {
 		t.Fatal(err)
 	}
+	names := map[string]string{} // local name -> import path
+	for _, imp := range file.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		name := p[strings.LastIndex(p, "/")+1:]
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		names[name] = p
+	}
+	var out []string
 	ast.Inspect(file, func(n ast.Node) bool {
 		sel, ok := n.(*ast.SelectorExpr)
 		if !ok {
@@ -165,10 +221,12 @@ func checkFile(t *testing.T, path string, banned map[string][]string) {
 		if !ok {
 			return true
 		}
-		names, isBanned := banned[id.Name]
-		if isBanned && (names == nil || slices.Contains(names, sel.Sel.Name)) {
-			t.Errorf("%s uses %s.%s: only cmd/ may read flags and the environment", path, id.Name, sel.Sel.Name)
+		p := names[id.Name]
+		fns, isBanned := banned[p]
+		if isBanned && (fns == nil || slices.Contains(fns, sel.Sel.Name)) {
+			out = append(out, p+"."+sel.Sel.Name)
 		}
 		return true
 	})
+	return out
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -19,6 +20,8 @@ const (
 	dialBackoffMax = 60 * time.Second
 	dialTimeout    = 15 * time.Second
 	linkPoll       = time.Second
+	// linkStable is how long a link must live before the backoff resets.
+	linkStable = 30 * time.Second
 )
 
 // dialer keeps one link to one static peer.
@@ -40,12 +43,16 @@ func (n *Node) startDialers(context.Context) error {
 		if err != nil {
 			return fmt.Errorf("daemon: peer %d: %w", i+1, err)
 		}
-		if err := rec.Verify(n.info.NetworkID, n.cfg.Now()); err != nil {
+		if err := rec.Verify(n.info.NetworkID, n.cfg.Now()); errors.Is(err, record.ErrExpired) {
+			n.log.Warn("skipping an expired peer record; ask the peer for a fresh one (warren id --record)", "peer", i+1)
+			continue
+		} else if err != nil {
 			return fmt.Errorf("daemon: peer %d: %w", i+1, err)
 		}
 		if rec.NodeID == n.info.NodeID {
 			continue
 		}
+		n.links.addStatic(rec.NodeID)
 		d := &dialer{n: n, rec: rec, state: "idle"}
 		n.statics = append(n.statics, d)
 		n.dialers.Go(d.run)
@@ -53,24 +60,51 @@ func (n *Node) startDialers(context.Context) error {
 	return nil
 }
 
+// run keeps a link to the peer. The backoff grows with every failed dial
+// and with every link that dies young, and resets only once a link has
+// lived linkStable, so a peer that accepts and drops at once is not
+// hammered.
 func (d *dialer) run(ctx context.Context) {
 	backoff := dialBackoffMin
+	var linkedAt time.Time
 	for ctx.Err() == nil {
 		if d.n.links.has(d.rec.NodeID) {
+			if linkedAt.IsZero() {
+				linkedAt = d.n.cfg.Now()
+			}
 			d.set("linked", "", time.Time{})
-			backoff = dialBackoffMin
 			sleep(ctx, linkPoll)
 			continue
 		}
-		d.set("dialing", "", time.Time{})
-		if err := d.dialOnce(ctx); err != nil {
-			wait := rand.N(backoff) + dialBackoffMin/2
-			d.set("backoff", err.Error(), d.n.cfg.Now().Add(wait))
-			d.n.log.Debug("dial failed", "peer", d.rec.NodeID.Short(), "err", err)
-			sleep(ctx, wait)
+		if !linkedAt.IsZero() && d.n.cfg.Now().Sub(linkedAt) >= linkStable {
+			backoff = dialBackoffMin
+		}
+		if !linkedAt.IsZero() || d.attemptsSoFar() > 0 {
+			d.wait(ctx, backoff)
 			backoff = min(2*backoff, dialBackoffMax)
 		}
+		linkedAt = time.Time{}
+		d.set("dialing", "", time.Time{})
+		if err := d.dialOnce(ctx); err != nil {
+			d.set("backoff", err.Error(), time.Time{})
+			d.n.log.Debug("dial failed", "peer", d.rec.NodeID.Short(), "err", err)
+		}
 	}
+}
+
+// wait sleeps a random time in [backoff/2, backoff) (jitter).
+func (d *dialer) wait(ctx context.Context, backoff time.Duration) {
+	w := backoff/2 + rand.N(backoff/2+1)
+	d.mu.Lock()
+	d.next = d.n.cfg.Now().Add(w)
+	d.mu.Unlock()
+	sleep(ctx, w)
+}
+
+func (d *dialer) attemptsSoFar() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.attempts
 }
 
 func (d *dialer) dialOnce(ctx context.Context) error {

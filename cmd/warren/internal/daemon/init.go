@@ -21,6 +21,7 @@ const (
 	metaNetworkID   = "network_id"
 	metaNetworkName = "network_name"
 	metaRecord      = "peer_record"
+	metaTCPListen   = "tcp_listen"
 )
 
 // ErrAlreadyInitialized means the state directory already holds a node.
@@ -46,19 +47,60 @@ type InitConfig struct {
 	Now        func() time.Time
 }
 
-// Init creates a node in an empty state directory: the store, the vault
-// sealed under the passphrase, and fresh keys.
+// ErrDirNotEmpty means init was pointed at a directory holding something
+// other than a Warren node.
+var ErrDirNotEmpty = errors.New("daemon: the state directory exists, is not empty, and holds no Warren node; choose another --dir")
+
+// Init creates a node: the store, the vault sealed under the passphrase,
+// and fresh keys. It builds the node in a private sibling directory and
+// renames it into place, so an interrupted init leaves nothing behind.
+// The target may be missing or an empty directory.
 func Init(ctx context.Context, cfg InitConfig) (identity.NodeID, error) {
-	db, err := store.Open(ctx, store.Config{Dir: cfg.Dir})
+	if err := CheckInitTarget(cfg.Dir); err != nil {
+		return identity.NodeID{}, err
+	}
+	parent := filepath.Dir(filepath.Clean(cfg.Dir))
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return identity.NodeID{}, fmt.Errorf("daemon: create %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".warren-init-")
+	if err != nil {
+		return identity.NodeID{}, fmt.Errorf("daemon: init: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	id, err := initIn(ctx, tmp, cfg)
+	if err != nil {
+		return identity.NodeID{}, err
+	}
+	if err := os.Rename(tmp, cfg.Dir); err != nil {
+		return identity.NodeID{}, fmt.Errorf("daemon: move the new node into place: %w", err)
+	}
+	return id, nil
+}
+
+// CheckInitTarget reports whether init may create a node in dir: it must be
+// missing or an empty directory.
+func CheckInitTarget(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("daemon: init: %w", err)
+	case requireNode(dir) == nil:
+		return ErrAlreadyInitialized
+	case len(entries) > 0:
+		return ErrDirNotEmpty
+	}
+	return nil
+}
+
+func initIn(ctx context.Context, dir string, cfg InitConfig) (identity.NodeID, error) {
+	db, err := store.Open(ctx, store.Config{Dir: dir})
 	if err != nil {
 		return identity.NodeID{}, err
 	}
 	defer db.Close()
-	if _, ok, err := db.GetMeta(ctx, metaNodeID); err != nil {
-		return identity.NodeID{}, err
-	} else if ok {
-		return identity.NodeID{}, ErrAlreadyInitialized
-	}
 	if err := db.InitVault(ctx, cfg.Passphrase, cfg.KDF, cfg.Rand); err != nil {
 		return identity.NodeID{}, err
 	}
@@ -77,13 +119,14 @@ func Init(ctx context.Context, cfg InitConfig) (identity.NodeID, error) {
 	}
 	id := kr.NodeID()
 	netID := NetworkID(cfg.Network)
-	for k, v := range map[string][]byte{
-		metaNetworkID:   netID[:],
-		metaNetworkName: []byte(cfg.Network),
-		metaNodeID:      id[:],
-	} {
-		if err := db.PutMeta(ctx, k, v); err != nil {
-			return identity.NodeID{}, fmt.Errorf("daemon: save %s: %w", k, err)
+	meta := [][2][]byte{
+		{[]byte(metaNetworkID), netID[:]},
+		{[]byte(metaNetworkName), []byte(cfg.Network)},
+		{[]byte(metaNodeID), id[:]},
+	}
+	for _, kv := range meta {
+		if err := db.PutMeta(ctx, string(kv[0]), kv[1]); err != nil {
+			return identity.NodeID{}, fmt.Errorf("daemon: save %s: %w", kv[0], err)
 		}
 	}
 	return id, nil
@@ -105,6 +148,9 @@ func OpenStore(ctx context.Context, dir string, log *slog.Logger) (*store.DB, er
 	}
 	return store.Open(ctx, store.Config{Dir: dir, Logger: log})
 }
+
+// RequireNode reports ErrNotInitialized unless dir holds a node's store.
+func RequireNode(dir string) error { return requireNode(dir) }
 
 func requireNode(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); errors.Is(err, os.ErrNotExist) {

@@ -16,8 +16,10 @@ import (
 	"github.com/warrennet/warren/overlay/msg"
 )
 
-// maxAnonymousLinks bounds links from unauthenticated (NK) clients.
-const maxAnonymousLinks = 256
+// maxInboundLinks bounds inbound links that are not from static peers:
+// anonymous (NK) clients and authenticated nodes we were not told to keep,
+// counted together, since node identities cost nothing to make.
+const maxInboundLinks = 256
 
 // pingInterval is how often each link measures its round-trip time.
 const pingInterval = 10 * time.Second
@@ -30,6 +32,7 @@ type peerLink struct {
 	lastRecv atomic.Int64 // unix nanoseconds
 	rtt      atomic.Int64 // nanoseconds, 0 until the first PONG
 	closed   chan struct{}
+	counted  bool // against maxInboundLinks; set under linkSet.mu
 
 	pingMu    sync.Mutex
 	pingNonce uint64 // of the PING in flight
@@ -46,23 +49,31 @@ func (p *peerLink) initiator(self identity.NodeID) identity.NodeID {
 }
 
 // linkSet holds the established links: at most one per node, any number up
-// to maxAnonymousLinks for anonymous clients. Safe for concurrent use.
+// to maxInboundLinks of inbound links from anyone but static peers.
+// Safe for concurrent use.
 type linkSet struct {
-	log  *slog.Logger
-	now  func() time.Time
-	self identity.NodeID
-	g    *group
+	// onFatal is called when a component the node cannot run without
+	// fails (the accept loop).
+	onFatal func()
+	log     *slog.Logger
+	now     func() time.Time
+	self    identity.NodeID
+	g       *group
 
-	mu     sync.Mutex
-	byNode map[identity.NodeID]*peerLink
-	anon   map[*peerLink]struct{}
+	mu      sync.Mutex
+	closed  bool
+	statics map[identity.NodeID]bool
+	byNode  map[identity.NodeID]*peerLink
+	anon    map[*peerLink]struct{}
+	inbound int // links counted against maxInboundLinks
 }
 
 func newLinkSet(log *slog.Logger, now func() time.Time, self identity.NodeID) *linkSet {
 	return &linkSet{
 		log: log, now: now, self: self, g: newGroup(context.Background()),
-		byNode: make(map[identity.NodeID]*peerLink),
-		anon:   make(map[*peerLink]struct{}),
+		statics: make(map[identity.NodeID]bool),
+		byNode:  make(map[identity.NodeID]*peerLink),
+		anon:    make(map[*peerLink]struct{}),
 	}
 }
 
@@ -73,7 +84,8 @@ func (s *linkSet) acceptFrom(ln *link.Listener) {
 			l, err := ln.Accept()
 			if err != nil {
 				if !errors.Is(err, link.ErrClosed) {
-					s.log.Debug("accept stopped", "err", err)
+					s.log.Error("link listener failed; stopping", "err", err)
+					s.onFatal()
 				}
 				return
 			}
@@ -99,14 +111,32 @@ func (s *linkSet) add(l *link.Link, outbound bool) *peerLink {
 	return p
 }
 
+// addStatic marks id as a static peer, exempt from maxInboundLinks.
+func (s *linkSet) addStatic(id identity.NodeID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statics[id] = true
+}
+
+// counted reports whether p counts against maxInboundLinks.
+func (s *linkSet) countedLocked(p *peerLink) bool {
+	return !p.outbound && !s.statics[p.l.Peer().NodeID]
+}
+
 func (s *linkSet) insert(p *peerLink) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	counted := s.countedLocked(p)
+	if counted && s.inbound >= maxInboundLinks {
+		return false
+	}
+	p.counted = counted
 	if !p.l.Peer().Authenticated {
-		if len(s.anon) >= maxAnonymousLinks {
-			return false
-		}
 		s.anon[p] = struct{}{}
+		s.inbound++
 		return true
 	}
 	id := p.l.Peer().NodeID
@@ -117,17 +147,30 @@ func (s *linkSet) insert(p *peerLink) bool {
 		}
 		old.l.Close()
 	}
+	if old, ok := s.byNode[id]; ok && old.counted {
+		old.counted = false
+		s.inbound--
+	}
 	s.byNode[id] = p
+	if counted {
+		s.inbound++
+	}
 	return true
 }
 
 func (s *linkSet) remove(p *peerLink) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	_, anon := s.anon[p]
 	delete(s.anon, p)
 	id := p.l.Peer().NodeID
-	if s.byNode[id] == p {
+	mine := !anon && s.byNode[id] == p
+	if mine {
 		delete(s.byNode, id)
+	}
+	if (anon || mine) && p.counted {
+		p.counted = false
+		s.inbound--
 	}
 }
 
@@ -252,6 +295,7 @@ func describe(p *peerLink) api.Link {
 // The listener must be closed first so that no link arrives afterwards.
 func (s *linkSet) Close() {
 	s.mu.Lock()
+	s.closed = true
 	for _, p := range s.byNode {
 		p.l.Close()
 	}

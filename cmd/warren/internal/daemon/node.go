@@ -36,10 +36,14 @@ import (
 
 // Config says how to run a node. Zero fields take the defaults noted.
 type Config struct {
-	Dir        string
+	Dir string
+	// Passphrase unlocks the vault; Start zeroes it once used.
 	Passphrase []byte
-	// Listen is the TCP address for inbound links (default 127.0.0.1:0).
+	// Listen is the TCP address for inbound links when Tor is nil; empty
+	// means the address used last time, or a free port on 127.0.0.1.
 	Listen string
+	// Tor, when set, makes the node link over Tor onion services.
+	Tor *TorConfig
 	// Peers are signed records of nodes to keep a link to.
 	Peers [][]byte
 	// Roles this node announces in its record.
@@ -110,10 +114,19 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	return n, nil
 }
 
-func withDefaults(cfg Config) Config {
-	if cfg.Listen == "" {
-		cfg.Listen = "127.0.0.1:0"
+// tcpListenAddr is cfg.Listen, else the address used last time, else a
+// free loopback port.
+func (n *Node) tcpListenAddr(ctx context.Context) string {
+	if n.cfg.Listen != "" {
+		return n.cfg.Listen
 	}
+	if last, ok, err := n.db.GetMeta(ctx, metaTCPListen); err == nil && ok {
+		return string(last)
+	}
+	return "127.0.0.1:0"
+}
+
+func withDefaults(cfg Config) Config {
 	if cfg.RecordLifetime == 0 {
 		cfg.RecordLifetime = 24 * time.Hour
 	}
@@ -138,7 +151,10 @@ func (n *Node) lockDir(context.Context) error {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return errors.New("daemon: another warren daemon is using this state directory")
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return errors.New("daemon: another warren daemon is using this state directory")
+		}
+		return fmt.Errorf("daemon: lock state directory: %w", err)
 	}
 	n.lock = f
 	return nil
@@ -154,6 +170,8 @@ func (n *Node) openStore(ctx context.Context) error {
 		return err
 	}
 	n.vault, err = db.Unlock(ctx, n.cfg.Passphrase)
+	clear(n.cfg.Passphrase) // Start owns it from here: zeroed once used
+	n.cfg.Passphrase = nil
 	return err
 }
 
@@ -171,12 +189,26 @@ func (n *Node) loadKeys(ctx context.Context) error {
 }
 
 func (n *Node) listenLinks(ctx context.Context) error {
-	n.transport = &tcpTransport{addr: n.cfg.Listen}
+	n.transport = &tcpTransport{addr: n.tcpListenAddr(ctx)}
+	if n.cfg.Tor != nil {
+		n.transport = &onionTransport{n: n, cfg: *n.cfg.Tor}
+	}
 	inner, addr, err := n.transport.Listen(ctx)
+	if t, ok := n.transport.(*tcpTransport); ok && err != nil && n.cfg.Listen == "" && t.addr != "127.0.0.1:0" {
+		n.log.Warn("the port used last time is taken; listening on a new one (peers need the new record)")
+		t.addr = "127.0.0.1:0"
+		inner, addr, err = n.transport.Listen(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	n.listen, n.addr = inner.Addr().String(), addr
+	if n.cfg.Tor == nil {
+		// Reuse this port next time, so peers' copies of our record stay good.
+		if err := n.db.PutMeta(ctx, metaTCPListen, []byte(n.listen)); err != nil {
+			return err
+		}
+	}
 	n.linkCfg = &link.Config{
 		NetworkID: n.info.NetworkID, NodeKey: n.keys.Node, LinkKey: n.keys.Link,
 		HandshakeTimeout:  n.cfg.Link.HandshakeTimeout,
@@ -185,6 +217,7 @@ func (n *Node) listenLinks(ctx context.Context) error {
 		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
 	}
 	n.links = newLinkSet(n.log, n.cfg.Now, n.info.NodeID)
+	n.links.onFatal = n.Shutdown
 	n.ln = link.Listen(inner, n.linkCfg, n.transport.ListenerConfig())
 	n.links.acceptFrom(n.ln)
 	return nil

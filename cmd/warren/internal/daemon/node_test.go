@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,7 +17,20 @@ import (
 	"github.com/warrennet/warren/store"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if testNet != nil {
+		testNet.Close() // tor processes must not outlive the tests
+		os.RemoveAll(netDir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutine leak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 var testPass = []byte("test passphrase")
 
@@ -22,7 +38,7 @@ func initNode(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "n")
 	_, err := Init(context.Background(), InitConfig{
-		Dir: dir, Passphrase: testPass, KDF: store.TestKDFParams(), Network: "test",
+		Dir: dir, Passphrase: bytes.Clone(testPass), KDF: store.TestKDFParams(), Network: "test",
 		Rand: rand.Reader, Now: time.Now,
 	})
 	if err != nil {
@@ -44,7 +60,7 @@ func freePort(t *testing.T) string {
 func start(t *testing.T, dir, listen string, peers ...[]byte) *Node {
 	t.Helper()
 	n, err := Start(context.Background(), Config{
-		Dir: dir, Passphrase: testPass, Listen: listen, Peers: peers, Rand: rand.Reader,
+		Dir: dir, Passphrase: bytes.Clone(testPass), Listen: listen, Peers: peers, Rand: rand.Reader,
 		Link: LinkTuning{KeepaliveInterval: 200 * time.Millisecond, IdleTimeout: time.Second},
 	})
 	if err != nil {
@@ -124,10 +140,10 @@ func TestPeerFromOtherNetworkRefused(t *testing.T) {
 	rec := recordOf(t, dirA)
 	a.Close()
 	dirB := filepath.Join(t.TempDir(), "b")
-	if _, err := Init(context.Background(), InitConfig{Dir: dirB, Passphrase: testPass, KDF: store.TestKDFParams(), Network: "other", Rand: rand.Reader, Now: time.Now}); err != nil {
+	if _, err := Init(context.Background(), InitConfig{Dir: dirB, Passphrase: bytes.Clone(testPass), KDF: store.TestKDFParams(), Network: "other", Rand: rand.Reader, Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := Start(context.Background(), Config{Dir: dirB, Passphrase: testPass, Peers: [][]byte{rec}}); err == nil {
+	if n, err := Start(context.Background(), Config{Dir: dirB, Passphrase: bytes.Clone(testPass), Peers: [][]byte{rec}}); err == nil {
 		n.Close()
 		t.Fatal("started with a peer record from another network")
 	}

@@ -17,9 +17,15 @@ func TestNoPrivateKeyInTheClear(t *testing.T) {
 	dir := initNode(t)
 	n := start(t, dir, "127.0.0.1:0")
 	secrets := privateKeys(t, n.keys)
+	scanDir(t, dir, secrets) // while running: WAL and SHM are live
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
+	scanDir(t, dir, secrets)
+}
+
+func scanDir(t *testing.T, dir string, secrets map[string][]byte) {
+	t.Helper()
 	files := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Type()&fs.ModeSocket != 0 {

@@ -31,6 +31,9 @@ func (n *Node) Status() api.Status {
 		Links:      n.links.snapshot(),
 		Static:     make([]api.Peer, 0, len(n.statics)),
 	}
+	if o, ok := n.transport.(*onionTransport); ok {
+		st.Tor = o.status()
+	}
 	for _, d := range n.statics {
 		st.Static = append(st.Static, d.describe())
 	}
