@@ -153,16 +153,17 @@ func TestWatchdogLoop(t *testing.T) {
 		w := startWatchdog(cfg, ops, true, time.Now, slog.New(slog.DiscardHandler))
 		defer w.close()
 
-		time.Sleep(2*time.Minute + time.Second) // probes at 1 min, 2 min -> republish
+		// probes at FirstProbeDelay (10 s) and 1:10 -> republish, done at 1:11
+		time.Sleep(time.Minute + FirstProbeDelay + time.Second)
 		synctest.Wait()
 		acts, events, h := ops.snapshot()
 		if len(acts) != 1 || acts[0] != ActionRepublish || h.Failures != 2 {
 			t.Fatalf("after 2 probes: actions %v health %+v", acts, h)
 		}
-		if e := events[0]; e.Action != ActionRepublish || e.Time.Sub(start) != 2*time.Minute+time.Second || e.Reason != "2 consecutive failed probes" {
+		if e := events[0]; e.Action != ActionRepublish || e.Time.Sub(start) != time.Minute+FirstProbeDelay+time.Second || e.Reason != "2 consecutive failed probes" {
 			t.Fatalf("event %+v", e)
 		}
-		// The republish took 1 s, so the next probes are at 3:01, 4:01.
+		// The republish took 1 s, so the next probes are at 2:11, 3:11.
 		time.Sleep(2*time.Minute + time.Second)
 		synctest.Wait()
 		acts, _, _ = ops.snapshot()

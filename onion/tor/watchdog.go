@@ -105,9 +105,15 @@ func (w *watchdog) close() {
 	})
 }
 
+// FirstProbeDelay is how long after it starts the watchdog probes first
+// (or Interval, if shorter).
+const FirstProbeDelay = 10 * time.Second
+
 func (w *watchdog) run() {
 	defer close(w.done)
-	timer := time.NewTimer(w.cfg.Interval)
+	// The first probe comes early, so that status says soon after start
+	// whether the service is reachable; then one every Interval.
+	timer := time.NewTimer(min(w.cfg.Interval, FirstProbeDelay))
 	defer timer.Stop()
 	exit := w.ops.exited()
 	for {
