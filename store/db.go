@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -45,6 +46,13 @@ type Config struct {
 	// vault methods are given a nil reader); nil = crypto/rand.Reader. It
 	// must be safe for concurrent use.
 	Rand io.Reader
+	// Inspect opens an existing database to read it without changing its
+	// schema: no migration and no integrity check (the daemon that owns
+	// the database does both), so a newer binary's `warren id` cannot
+	// migrate a database under an older running daemon. A missing or
+	// empty database is ErrNoDatabase; one newer than this binary is
+	// ErrSchemaTooNew.
+	Inspect bool
 }
 
 // DB is Warren's open database: one writer connection and a pool of
@@ -78,11 +86,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
+	if cfg.Inspect {
+		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, ErrNoDatabase
+		}
+	}
 	if err := prepareDBFile(path); err != nil {
 		return nil, err
 	}
 	db := newDB(cfg, path)
-	if err := db.init(ctx); err != nil {
+	initFn := db.init
+	if cfg.Inspect {
+		initFn = db.inspect
+	}
+	if err := initFn(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -150,6 +167,22 @@ func (db *DB) init(ctx context.Context) error {
 	v, err := migrate(ctx, db.w, migrations, db.log)
 	db.version = v
 	return err
+}
+
+// inspect checks only that the schema is one this binary can read.
+func (db *DB) inspect(ctx context.Context) error {
+	v, err := userVersion(ctx, db.w)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v == 0:
+		return ErrNoDatabase
+	case v > len(migrations):
+		return fmt.Errorf("%w: database version %d, this binary knows %d", ErrSchemaTooNew, v, len(migrations))
+	}
+	db.version = v
+	return nil
 }
 
 // checkJournalMode makes sure WAL really took (it does not on some file

@@ -5,6 +5,9 @@ import "errors"
 // Sentinel errors callers may branch on with errors.Is. Messages never carry
 // keys, passphrases, secret names or paths.
 var (
+	// ErrNoDatabase is returned by Open with Config.Inspect when there is
+	// no initialised database to inspect.
+	ErrNoDatabase = errors.New("store: no database in the state directory")
 	// ErrClosed is returned by DB methods after Close.
 	ErrClosed = errors.New("store: database is closed")
 	// ErrInsecurePermissions is returned by Open when the state directory or

@@ -159,9 +159,16 @@ func requireNode(dir string) error {
 	return nil
 }
 
-// ReadInfo reads the public facts about a node.
+// ReadInfo reads the public facts about a node. It only inspects the
+// store (no migration), so it is safe while a daemon runs.
 func ReadInfo(ctx context.Context, dir string) (Info, error) {
-	db, err := OpenStore(ctx, dir, nil)
+	if err := requireNode(dir); err != nil {
+		return Info{}, err
+	}
+	db, err := store.Open(ctx, store.Config{Dir: dir, Inspect: true})
+	if errors.Is(err, store.ErrNoDatabase) {
+		return Info{}, ErrNotInitialized
+	}
 	if err != nil {
 		return Info{}, err
 	}
