@@ -257,20 +257,11 @@ func waitFor(ctx context.Context, timeout time.Duration, what string, cond func(
 		if err != nil || ok {
 			return err
 		}
-		if !sleepCtx(ctx, 100*time.Millisecond) {
+		select {
+		case <-ctx.Done():
 			return fmt.Errorf("timed out after %s waiting for %s", timeout, what)
+		case <-time.After(100 * time.Millisecond):
 		}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

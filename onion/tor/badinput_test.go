@@ -136,20 +136,7 @@ func fakeControl(t *testing.T, version string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); fakeControlConn(c, version) }()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	acceptEach(t, ln, func(c net.Conn) { fakeControlConn(c, version) })
 	return ln.Addr().String()
 }
 

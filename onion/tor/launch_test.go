@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,28 +23,14 @@ const greeting = "warren-test-greeting\n"
 // serve accepts on ln until it is closed: each conn gets the greeting,
 // then an echo of what it sends. It is stopped and awaited at cleanup.
 func serve(t *testing.T, ln net.Listener) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				if _, err := io.WriteString(c, greeting); err != nil {
-					return
-				}
-				io.Copy(c, c)
-			}()
+	acceptEach(t, ln, func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		if _, err := io.WriteString(c, greeting); err != nil {
+			return
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+		io.Copy(c, c)
+	})
 }
 
 // dialUntil dials addr:port through tr until a stream opens (the

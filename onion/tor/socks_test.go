@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,27 +198,13 @@ func testTor(t *testing.T, serve func(net.Conn)) (*Tor, *atomic.Int32) {
 		t.Fatal(err)
 	}
 	var n atomic.Int32
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			wg.Add(1)
-			go func() { defer wg.Done(); serve(c) }()
-		}
-	}()
+	acceptEach(t, ln, func(c net.Conn) { n.Add(1); serve(c) })
 	tr, err := newTor(ModeAttach, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr.st.socks = ln.Addr().String()
 	tr.attach = &attachSettings{addr: "127.0.0.1:1"} // no control port: HSFETCH fails
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	return tr, &n
 }
 

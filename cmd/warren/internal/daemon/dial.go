@@ -72,7 +72,7 @@ func (d *dialer) run(ctx context.Context) {
 			if linkedAt.IsZero() {
 				linkedAt = d.n.cfg.Now()
 			}
-			d.set("linked", "", time.Time{})
+			d.set("linked", "")
 			sleep(ctx, linkPoll)
 			continue
 		}
@@ -84,9 +84,9 @@ func (d *dialer) run(ctx context.Context) {
 			backoff = min(2*backoff, dialBackoffMax)
 		}
 		linkedAt = time.Time{}
-		d.set("dialing", "", time.Time{})
+		d.set("dialing", "")
 		if err := d.dialOnce(ctx); err != nil {
-			d.set("backoff", err.Error(), time.Time{})
+			d.set("backoff", err.Error())
 			d.n.log.Debug("dial failed", "peer", d.rec.NodeID.Short(), "err", err)
 		}
 	}
@@ -123,13 +123,15 @@ func (d *dialer) dialOnce(ctx context.Context) error {
 	return nil
 }
 
-func (d *dialer) set(state, lastErr string, next time.Time) {
+// set records the dialer's state; the next dial time is set by wait and
+// cleared here.
+func (d *dialer) set(state, lastErr string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if state == "dialing" {
 		d.attempts++
 	}
-	d.state, d.next = state, next
+	d.state, d.next = state, time.Time{}
 	if lastErr != "" || state == "linked" {
 		d.lastErr = lastErr
 	}
