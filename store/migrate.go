@@ -13,6 +13,7 @@ import (
 // change the schema, append one step; never edit or reorder a shipped one.
 var migrations = []string{
 	schemaV1, // 1: meta, vault, secret
+	schemaV2, // 2: peer (address book)
 }
 
 const schemaV1 = `
@@ -34,6 +35,23 @@ CREATE TABLE vault (
 CREATE TABLE secret (
 	name   TEXT PRIMARY KEY NOT NULL,
 	sealed BLOB NOT NULL
+) WITHOUT ROWID;
+`
+
+// schemaV2 is the address book (see peers.go). Times are Unix nanoseconds,
+// 0 meaning never.
+const schemaV2 = `
+CREATE TABLE peer (
+	node_id      BLOB PRIMARY KEY NOT NULL CHECK (typeof(node_id) = 'blob' AND length(node_id) = 32),
+	record       BLOB NOT NULL CHECK (typeof(record) = 'blob' AND length(record) BETWEEN 1 AND 1024),
+	source       BLOB NOT NULL CHECK (typeof(source) = 'blob' AND length(source) = 32),
+	tried        INTEGER NOT NULL CHECK (tried IN (0, 1)),
+	anchor       INTEGER NOT NULL CHECK (anchor IN (0, 1)),
+	attempts     INTEGER NOT NULL CHECK (attempts >= 0),
+	last_try     INTEGER NOT NULL,
+	last_success INTEGER NOT NULL,
+	last_seen    INTEGER NOT NULL,
+	added        INTEGER NOT NULL
 ) WITHOUT ROWID;
 `
 

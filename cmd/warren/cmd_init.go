@@ -4,23 +4,31 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+	"github.com/warrennet/warren/overlay/genesis"
 	"github.com/warrennet/warren/store"
 )
 
 func cmdInit(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "init", "init [--dir DIR] [--passphrase-file FILE] [--network NAME]")
+	fs := newFlags(e, "init", "init [--dir DIR] [--passphrase-file FILE] [--genesis FILE | --network NAME]")
 	dir := dirFlag(e, fs)
 	pf := fs.String("passphrase-file", "", "read the new passphrase from this file (env WARREN_PASSPHRASE_FILE); default: prompt")
-	network := fs.String("network", "warren-dev", "name of the network to join (a genesis file replaces this later)")
+	network := fs.String("network", "warren-dev", "without --genesis: a network of just this name, with no bootstrap peers")
+	genesisFile := fs.String("genesis", "", "join the network this genesis file describes (warren testnet writes one)")
 	kdfMiB := fs.Uint("kdf-memory", 0, "argon2id memory in MiB (0 = default, about 0.5 s per unlock)")
 	kdfTime := fs.Uint("kdf-time", 0, "argon2id passes (0 = default)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
+		return err
+	}
+	g, err := readGenesis(*genesisFile)
+	if err != nil {
 		return err
 	}
 	kdf, weak, err := kdfParams(*kdfMiB, *kdfTime)
@@ -40,7 +48,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	defer clear(pass)
 	fmt.Fprintln(e.stderr, "warren: creating node (deriving the key from the passphrase)...")
 	id, err := daemon.Init(ctx, daemon.InitConfig{
-		Dir: *dir, Passphrase: pass, KDF: kdf, Network: *network, Rand: rand.Reader, Now: time.Now,
+		Dir: *dir, Passphrase: pass, KDF: kdf, Genesis: g, Network: *network, Rand: rand.Reader, Now: time.Now,
 	})
 	if err != nil {
 		return err
@@ -48,6 +56,29 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "node %s\nstate %s\n", id.Onion(), *dir)
 	return nil
 }
+
+// readGenesis reads and checks a genesis file; "" means none.
+func readGenesis(path string) (*genesis.Genesis, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxGenesisFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("genesis: %w", err)
+	}
+	if len(b) > maxGenesisFile {
+		return nil, fmt.Errorf("genesis: %s is larger than %d bytes", path, maxGenesisFile)
+	}
+	return genesis.ParseFile(b)
+}
+
+// maxGenesisFile bounds what init reads (genesis.ParseFile bounds it too).
+const maxGenesisFile = 1 << 20
 
 // kdfParams applies the user's overrides to the defaults and reports whether
 // the result is weaker than them.

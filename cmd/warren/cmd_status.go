@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +43,11 @@ func printStatus(w io.Writer, st api.Status) {
 	fmt.Fprintf(w, "transport %s, links on %s\nonion key epoch %d\n", st.Transport, st.Listen, st.OnionEpoch)
 	if t := st.Tor; t != nil {
 		printTor(w, t)
+	}
+	if o := st.Overlay; o != nil {
+		fmt.Fprintf(w, "overlay   outbound %d, inbound %d, anonymous %d, dialing %d; address book %d new, %d tried, %d anchors\n",
+			o.Outbound, o.Inbound, o.Anonymous, o.Dialing, o.BookNew, o.BookTried, o.Anchors)
+		fmt.Fprintf(w, "gossip    %s\n", gossipLine(o.Gossip))
 	}
 	fmt.Fprintf(w, "links     %d\n", len(st.Links))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
@@ -122,4 +129,23 @@ func printTor(w io.Writer, t *api.Tor) {
 		}
 		fmt.Fprintln(w, line)
 	}
+}
+
+// gossipLine prints the non-zero gossip counters in a stable order.
+func gossipLine(c map[string]uint64) string {
+	keys := make([]string, 0, len(c))
+	for k, v := range c {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return "nothing yet"
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c[k]))
+	}
+	return strings.Join(parts, ", ")
 }

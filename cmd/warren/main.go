@@ -61,6 +61,8 @@ func commands() []command {
 		{"stop", "ask the running daemon to stop", cmdStop},
 		{"id", "print this node's ID (its .onion address) or its signed peer record", cmdID},
 		{"passphrase", "change the passphrase (passphrase change)", cmdPassphrase},
+		{"peers", "list the address book (peers add RECORD, peers ban NODE)", cmdPeers},
+		{"testnet", "run N local nodes (loopback TCP or --tor) that find each other through gossip", cmdTestnet},
 		{"demo", "start a few local nodes, link them, show their status, stop them", cmdDemo},
 		{"version", "print the version", cmdVersion},
 	}

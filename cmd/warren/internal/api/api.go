@@ -30,6 +30,7 @@ type Status struct {
 	Tor        *Tor      `json:"tor,omitempty"`
 	Links      []Link    `json:"links"`
 	Static     []Peer    `json:"static_peers"`
+	Overlay    *Overlay  `json:"overlay,omitempty"`
 }
 
 // Link describes one established link.
@@ -38,6 +39,7 @@ type Link struct {
 	PeerShort     string    `json:"peer_short"`
 	Direction     string    `json:"direction"`
 	Authenticated bool      `json:"authenticated"`
+	Static        bool      `json:"static,omitempty"`
 	Since         time.Time `json:"since"`
 	FramesIn      uint64    `json:"frames_in"`
 	FramesOut     uint64    `json:"frames_out"`
@@ -83,4 +85,50 @@ type TorEvent struct {
 	Action string    `json:"action"`
 	Reason string    `json:"reason"`
 	Error  string    `json:"error,omitempty"`
+}
+
+// Overlay summarises the connection manager, the address book and gossip.
+type Overlay struct {
+	Outbound  int `json:"outbound"`
+	Inbound   int `json:"inbound"`
+	Anonymous int `json:"anonymous"`
+	Dialing   int `json:"dialing"`
+	BookNew   int `json:"book_new"`
+	BookTried int `json:"book_tried"`
+	Anchors   int `json:"anchors"`
+	// Gossip holds the gossip engine's counters by name.
+	Gossip map[string]uint64 `json:"gossip"`
+}
+
+// BookEntry is one node in the address book.
+type BookEntry struct {
+	Peer        string    `json:"peer"`
+	PeerShort   string    `json:"peer_short"`
+	Table       string    `json:"table"` // new or tried
+	State       string    `json:"state"` // linked-out, linked-in, known
+	Roles       []string  `json:"roles"`
+	Addrs       []string  `json:"addrs"`
+	SourceShort string    `json:"source_short"`
+	Attempts    int       `json:"attempts"`
+	LastTry     time.Time `json:"last_try,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	Issued      time.Time `json:"issued"`
+	Expires     time.Time `json:"expires"`
+}
+
+// AddPeerRequest asks the node to verify and store a signed peer record.
+type AddPeerRequest struct {
+	Record string `json:"record"` // base64url, as warren id --record prints
+}
+
+// BanRequest asks the node to drop a peer and refuse it for a while.
+type BanRequest struct {
+	Peer        string  `json:"peer"` // its .onion node ID
+	DurationSec float64 `json:"duration_s"`
+}
+
+// PeerResult names the peer a request was about.
+type PeerResult struct {
+	Peer   string `json:"peer"`
+	Result string `json:"result"`
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,17 +37,46 @@ func NewClient(path string) *Client {
 // Status fetches the daemon's status.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status
-	err := c.do(ctx, http.MethodGet, "/status", &st)
+	err := c.do(ctx, http.MethodGet, "/status", nil, &st)
 	return st, err
 }
 
 // Shutdown asks the daemon to stop.
 func (c *Client) Shutdown(ctx context.Context) error {
-	return c.do(ctx, http.MethodPost, "/shutdown", nil)
+	return c.do(ctx, http.MethodPost, "/shutdown", nil, nil)
 }
 
-func (c *Client) do(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, "http://warren"+Version+path, nil)
+// Peers lists the address book.
+func (c *Client) Peers(ctx context.Context) ([]BookEntry, error) {
+	var out []BookEntry
+	err := c.do(ctx, http.MethodGet, "/peers", nil, &out)
+	return out, err
+}
+
+// AddPeer hands the daemon a signed peer record.
+func (c *Client) AddPeer(ctx context.Context, rec string) (PeerResult, error) {
+	var out PeerResult
+	err := c.do(ctx, http.MethodPost, "/peers/add", AddPeerRequest{Record: rec}, &out)
+	return out, err
+}
+
+// BanPeer drops a peer and refuses it for d.
+func (c *Client) BanPeer(ctx context.Context, peer string, d time.Duration) (PeerResult, error) {
+	var out PeerResult
+	err := c.do(ctx, http.MethodPost, "/peers/ban", BanRequest{Peer: peer, DurationSec: d.Seconds()}, &out)
+	return out, err
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var reqBody io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		reqBody = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://warren"+Version+path, reqBody)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,16 @@ type Backend interface {
 	Status() Status
 	// Shutdown asks the daemon to stop gracefully. It returns at once.
 	Shutdown()
+	// Peers lists the address book.
+	Peers() []BookEntry
+	// AddPeer verifies a base64url signed record and adds it to the book.
+	AddPeer(record string) (PeerResult, error)
+	// BanPeer drops a node and refuses it for d.
+	BanPeer(peer string, d time.Duration) (PeerResult, error)
 }
+
+// maxRequestBody bounds a request's JSON body.
+const maxRequestBody = 16 << 10
 
 // MaxSocketPath is the longest Unix socket path Linux accepts.
 const MaxSocketPath = 107
@@ -94,7 +103,45 @@ func (s *Server) routes(b Backend) http.Handler {
 		writeJSON(w, http.StatusAccepted, struct{}{})
 		b.Shutdown()
 	})
+	mux.HandleFunc("GET "+Version+"/peers", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, b.Peers())
+	})
+	mux.HandleFunc("POST "+Version+"/peers/add", func(w http.ResponseWriter, r *http.Request) {
+		var req AddPeerRequest
+		if decodeBody(w, r, &req) {
+			answer(w)(b.AddPeer(req.Record))
+		}
+	})
+	mux.HandleFunc("POST "+Version+"/peers/ban", func(w http.ResponseWriter, r *http.Request) {
+		var req BanRequest
+		if decodeBody(w, r, &req) {
+			answer(w)(b.BanPeer(req.Peer, time.Duration(req.DurationSec*float64(time.Second))))
+		}
+	})
 	return mux
+}
+
+// decodeBody reads a bounded JSON body with no unknown fields; on failure
+// it answers 400 and returns false.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, Error{Error: "bad request: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+// answer writes a result, or the error as 400 (the request was refused).
+func answer(w http.ResponseWriter) func(PeerResult, error) {
+	return func(res PeerResult, err error) {
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

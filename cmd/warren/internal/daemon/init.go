@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/warrennet/warren/overlay/genesis"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/store"
 )
@@ -22,6 +22,7 @@ const (
 	metaNetworkName = "network_name"
 	metaRecord      = "peer_record"
 	metaTCPListen   = "tcp_listen"
+	metaGenesis     = "genesis" // the genesis file, normalised
 )
 
 // ErrAlreadyInitialized means the state directory already holds a node.
@@ -30,21 +31,21 @@ var ErrAlreadyInitialized = errors.New("daemon: state directory already holds a 
 // ErrNotInitialized means the state directory holds no node yet.
 var ErrNotInitialized = errors.New("daemon: state directory holds no node; run warren init first")
 
-// NetworkID derives a network's 32-byte ID from its name. The network
-// genesis file (a later issue) replaces this with the hash of its canonical
-// form.
-func NetworkID(name string) [32]byte {
-	return sha256.Sum256([]byte("warren/network/v1\x00" + name))
-}
-
 // InitConfig says how to create a node.
 type InitConfig struct {
 	Dir        string
 	Passphrase []byte
 	KDF        store.KDFParams
-	Network    string
-	Rand       io.Reader
-	Now        func() time.Time
+	// Genesis names the network to join (genesis.ParseFile checks it);
+	// nil means a minimal genesis named Network.
+	Genesis *genesis.Genesis
+	Network string
+	// Keys, when set, are the node's keys (warren testnet makes them
+	// first, to name bootstrap nodes in the genesis); nil: fresh ones.
+	// Init closes them.
+	Keys *identity.Keyring
+	Rand io.Reader
+	Now  func() time.Time
 }
 
 // ErrDirNotEmpty means init was pointed at a directory holding something
@@ -109,19 +110,33 @@ func initIn(ctx context.Context, dir string, cfg InitConfig) (identity.NodeID, e
 		return identity.NodeID{}, err
 	}
 	defer vault.Close()
-	kr, err := identity.Generate(cfg.Rand, cfg.Now())
-	if err != nil {
-		return identity.NodeID{}, err
+	kr := cfg.Keys
+	if kr == nil {
+		if kr, err = identity.Generate(cfg.Rand, cfg.Now()); err != nil {
+			return identity.NodeID{}, err
+		}
 	}
 	defer kr.Close()
 	if err := kr.Save(ctx, vault); err != nil {
 		return identity.NodeID{}, err
 	}
+	g := cfg.Genesis
+	if g == nil {
+		g = genesis.Minimal(cfg.Network)
+	}
+	netID, err := g.ID()
+	if err != nil {
+		return identity.NodeID{}, err
+	}
+	file, err := g.MarshalFile()
+	if err != nil {
+		return identity.NodeID{}, err
+	}
 	id := kr.NodeID()
-	netID := NetworkID(cfg.Network)
 	meta := [][2][]byte{
 		{[]byte(metaNetworkID), netID[:]},
-		{[]byte(metaNetworkName), []byte(cfg.Network)},
+		{[]byte(metaNetworkName), []byte(g.Name)},
+		{[]byte(metaGenesis), file},
 		{[]byte(metaNodeID), id[:]},
 	}
 	for _, kv := range meta {
@@ -138,6 +153,8 @@ type Info struct {
 	NetworkID   [32]byte
 	NetworkName string
 	Record      []byte // the last signed peer record, or nil
+	// Genesis is the network's genesis file as stored at init.
+	Genesis []byte
 }
 
 // OpenStore opens the store of an initialised node. Unlike store.Open, it
@@ -196,6 +213,9 @@ func readInfo(ctx context.Context, db *store.DB) (Info, error) {
 		return info, err
 	}
 	info.NetworkName = string(name)
+	if info.Genesis, _, err = db.GetMeta(ctx, metaGenesis); err != nil {
+		return info, err
+	}
 	info.Record, _, err = db.GetMeta(ctx, metaRecord)
 	return info, err
 }

@@ -1,12 +1,15 @@
 // Package daemon is the composition root of `warren run`: it opens the
-// store, unlocks the vault, loads the keys, listens for links, keeps links to
-// static peers, and serves the local API.
+// store, unlocks the vault, loads the keys, listens for links, runs the
+// overlay (address book, gossip, connection manager), and serves the local
+// API.
 //
 // Shutdown order (Node.Close), each step waiting for the goroutines it owns:
 //  1. the local API (no new commands);
-//  2. the dialers (no new outbound links);
-//  3. the link listener (no new inbound links; handshakes in flight end);
-//  4. the established links;
+//  2. the link listener and its accept loop (no new inbound links;
+//     handshakes in flight end);
+//  3. the connection manager: its dials, every link, and a last save of
+//     the address book;
+//  4. gossip;
 //  5. the housekeeping loop (record refresh, key rotation);
 //  6. the vault (the data key is zeroed) and the keyring;
 //  7. the store;
@@ -28,8 +31,11 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/overlay/addrman"
+	"github.com/warrennet/warren/overlay/gossip"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 	"github.com/warrennet/warren/store"
 )
@@ -51,7 +57,9 @@ type Config struct {
 	// RecordLifetime is how long a signed record stays valid (default 24h).
 	RecordLifetime time.Duration
 	// Link tunes the links; zero fields mean the link package's defaults.
-	Link    LinkTuning
+	Link LinkTuning
+	// Overlay tunes the connection manager; zero fields mean its defaults.
+	Overlay OverlayTuning
 	Version string
 	Logger  *slog.Logger
 	Rand    io.Reader
@@ -63,6 +71,14 @@ type LinkTuning struct {
 	HandshakeTimeout  time.Duration
 	KeepaliveInterval time.Duration
 	IdleTimeout       time.Duration
+}
+
+// OverlayTuning overrides the connection manager's defaults (tests use
+// short ones).
+type OverlayTuning struct {
+	OutboundTarget int
+	PingInterval   time.Duration
+	IdleTimeout    time.Duration
 }
 
 // Node is a running warren daemon. Close is idempotent and safe for
@@ -78,9 +94,10 @@ type Node struct {
 	linkCfg       *link.Config
 	ln            *link.Listener
 	apiSrv        *api.Server
-	links         *linkSet
-	dialers       *group
-	statics       []*dialer
+	book          *addrman.Book
+	gossip        *gossip.Engine
+	mgr           *peers.Manager
+	acceptLoop    *group
 	house         *group
 	started       time.Time
 	listen        string      // the local listener's address
@@ -102,7 +119,7 @@ func SocketPath(dir string) string { return filepath.Join(dir, "warren.sock") }
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = withDefaults(cfg)
 	n := &Node{cfg: cfg, log: cfg.Logger, started: cfg.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startDialers, n.startAPI}
+	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startAPI}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			n.Close()
@@ -216,10 +233,7 @@ func (n *Node) listenLinks(ctx context.Context) error {
 		IdleTimeout:       n.cfg.Link.IdleTimeout,
 		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
 	}
-	n.links = newLinkSet(n.log, n.cfg.Now, n.info.NodeID)
-	n.links.onFatal = n.Shutdown
 	n.ln = link.Listen(inner, n.linkCfg, n.transport.ListenerConfig())
-	n.links.acceptFrom(n.ln)
 	return nil
 }
 
@@ -253,14 +267,17 @@ func (n *Node) closeAll() {
 	if n.apiSrv != nil {
 		errs = append(errs, n.apiSrv.Close())
 	}
-	if n.dialers != nil {
-		n.dialers.Close()
-	}
 	if n.ln != nil {
 		errs = append(errs, n.ln.Close())
 	}
-	if n.links != nil {
-		n.links.Close()
+	if n.acceptLoop != nil {
+		n.acceptLoop.Close()
+	}
+	if n.mgr != nil {
+		n.mgr.Close()
+	}
+	if n.gossip != nil {
+		n.gossip.Close()
 	}
 	if n.house != nil {
 		n.house.Close()

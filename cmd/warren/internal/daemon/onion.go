@@ -11,6 +11,7 @@ import (
 	"github.com/warrennet/warren/cmd/warren/internal/api"
 	"github.com/warrennet/warren/onion/tor"
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 )
 
@@ -102,10 +103,10 @@ func (o *onionTransport) ListenerConfig() link.ListenerConfig {
 	return link.ListenerConfig{SourceKey: func(net.Addr) string { return "" }}
 }
 
-func (o *onionTransport) Dial(ctx context.Context, rec *record.Record) (net.Conn, error) {
-	for _, a := range rec.Addrs {
+func (o *onionTransport) Dial(ctx context.Context, t peers.Target) (net.Conn, error) {
+	for _, a := range t.Addrs {
 		if id, ok := a.Onion(); ok {
-			return o.t.Dial(ctx, id.Onion(), int(a.Port()), "link:"+rec.NodeID.Onion())
+			return o.t.Dial(ctx, id.Onion(), int(a.Port()), "link:"+t.NodeID.Onion())
 		}
 	}
 	return nil, errors.New("peer record has no onion address")

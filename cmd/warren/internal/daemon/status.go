@@ -28,16 +28,57 @@ func (n *Node) Status() api.Status {
 		Listen:     n.listen,
 		OnionEpoch: n.onionEpoch(),
 		Transport:  n.transport.Name(),
-		Links:      n.links.snapshot(),
-		Static:     make([]api.Peer, 0, len(n.statics)),
+		Links:      n.linkStatus(),
+		Static:     n.staticStatus(),
+		Overlay:    n.overlayStatus(),
 	}
 	if o, ok := n.transport.(*onionTransport); ok {
 		st.Tor = o.status()
 	}
-	for _, d := range n.statics {
-		st.Static = append(st.Static, d.describe())
-	}
 	return st
+}
+
+func (n *Node) linkStatus() []api.Link {
+	links := n.mgr.Links()
+	out := make([]api.Link, 0, len(links))
+	for _, l := range links {
+		d := api.Link{
+			Direction: "inbound", Authenticated: l.Authenticated, Static: l.Static, Since: l.Since,
+			FramesIn: l.FramesIn, FramesOut: l.FramesOut, LastRecv: l.LastRecv,
+			RTTMillis: float64(l.RTT) / 1e6,
+		}
+		if l.Outbound {
+			d.Direction = "outbound"
+		}
+		if l.Authenticated {
+			d.Peer, d.PeerShort = l.NodeID.Onion(), l.NodeID.Short()
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func (n *Node) staticStatus() []api.Peer {
+	statics := n.mgr.Statics()
+	out := make([]api.Peer, 0, len(statics))
+	for _, s := range statics {
+		out = append(out, api.Peer{
+			Peer: s.NodeID.Onion(), PeerShort: s.NodeID.Short(), State: s.State,
+			Attempts: s.Attempts, LastError: s.LastError, NextDial: s.NextDial,
+		})
+	}
+	return out
+}
+
+func (n *Node) overlayStatus() *api.Overlay {
+	c := n.mgr.Count()
+	nw, tried := n.book.Len()
+	gs := n.gossip.Stats()
+	return &api.Overlay{
+		Outbound: c.Outbound, Inbound: c.Inbound, Anonymous: c.Anonymous, Dialing: c.Dialing,
+		BookNew: nw, BookTried: tried, Anchors: len(n.book.Anchors()),
+		Gossip: gossipCounters(gs),
+	}
 }
 
 // publishRecord signs a fresh peer record for this node and stores it, so
@@ -59,6 +100,9 @@ func (n *Node) publishRecord(ctx context.Context) error {
 		return err
 	}
 	n.recordExpires = rec.Expires()
+	if n.gossip != nil {
+		return n.gossip.Publish(raw)
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 )
 
@@ -18,8 +19,8 @@ type transport interface {
 	Listen(ctx context.Context) (net.Listener, record.Addr, error)
 	// ListenerConfig bounds the link listener for this transport.
 	ListenerConfig() link.ListenerConfig
-	// Dial opens a conn to the peer named by rec.
-	Dial(ctx context.Context, rec *record.Record) (net.Conn, error)
+	// Dial opens a conn to the node t names.
+	Dial(ctx context.Context, t peers.Target) (net.Conn, error)
 	// Name is "tcp" or "onion", for status.
 	Name() string
 	Close() error
@@ -46,14 +47,14 @@ func (t *tcpTransport) Listen(context.Context) (net.Listener, record.Addr, error
 
 func (t *tcpTransport) ListenerConfig() link.ListenerConfig { return link.ListenerConfig{} }
 
-func (t *tcpTransport) Dial(ctx context.Context, rec *record.Record) (net.Conn, error) {
-	for _, a := range rec.Addrs {
+func (t *tcpTransport) Dial(ctx context.Context, target peers.Target) (net.Conn, error) {
+	for _, a := range target.Addrs {
 		if ap, ok := a.TCP(); ok {
 			var d net.Dialer
 			return d.DialContext(ctx, "tcp", ap.String())
 		}
 	}
-	return nil, errors.New("peer record has no TCP address")
+	return nil, errors.New("the peer has no TCP address")
 }
 
 func (t *tcpTransport) Close() error { return nil }
