@@ -64,7 +64,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		waits = demoTorWaits
 	}
 	kdf := []string{"--kdf-memory", fmt.Sprint(*kdfMiB), "--kdf-time", fmt.Sprint(*kdfTime)}
-	runArgs, closeNet, err := demoTransport(ctx, e, root, *transport, *count)
+	runArgs, closeNet, err := demoTransport(ctx, e, "demo", root, *transport, *count)
 	defer closeNet()
 	var nodes []*demoNode
 	if err == nil {
@@ -73,7 +73,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err == nil {
 		err = demoRun(ctx, e, nodes, runArgs, waits)
 	}
-	stopErr := demoStop(e, nodes)
+	stopErr := demoStop(e, "demo", nodes)
 	if err == nil {
 		err = stopErr
 	}
@@ -197,7 +197,7 @@ func countMeasured(st api.Status) int {
 }
 
 // demoStop asks every running node to stop and checks that each exits 0.
-func demoStop(e *env, nodes []*demoNode) error {
+func demoStop(e *env, who string, nodes []*demoNode) error {
 	var errs []error
 	for _, n := range nodes {
 		if n == nil || n.cmd == nil {
@@ -219,7 +219,7 @@ func demoStop(e *env, nodes []*demoNode) error {
 		cancel()
 	}
 	if len(errs) == 0 {
-		fmt.Fprintf(e.stdout, "\ndemo: all nodes stopped cleanly\n")
+		fmt.Fprintf(e.stdout, "\n%s: all nodes stopped cleanly\n", who)
 	}
 	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,9 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	}
 	if err := noArgs(fs); err != nil {
 		return err
+	}
+	if *genesisFile != "" && flagSet(fs, "network") {
+		return usageError{"--genesis and --network are alternatives: the genesis names the network"}
 	}
 	g, err := readGenesis(*genesisFile)
 	if err != nil {
@@ -98,4 +102,11 @@ func kdfParams(mib, passes uint) (store.KDFParams, bool, error) {
 		p.Time = uint32(passes)
 	}
 	return p, p.MemoryKiB < def.MemoryKiB || p.Time < def.Time, nil
+}
+
+// flagSet reports whether the user gave flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -25,7 +26,7 @@ func cmdPeers(ctx context.Context, e *env, args []string) error {
 			args = args[1:]
 		}
 	}
-	fs := newFlags(e, "peers", "peers [list] [--dir DIR] [--json] | peers add RECORD | peers ban NODE [--for DURATION]")
+	fs := newFlags(e, "peers", "peers [list] [--dir DIR] [--json] | peers add RECORD | peers ban [--for DURATION] NODE")
 	dir := dirFlag(e, fs)
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
 	if err := parse(fs, args); err != nil {
@@ -54,7 +55,7 @@ func printPeers(w io.Writer, list []api.BookEntry) {
 		}
 		return strings.Compare(a.Peer, b.Peer)
 	})
-	fmt.Fprintf(w, "address book: %d nodes\n", len(list))
+	fmt.Fprintf(w, "address book: %d node(s)\n", len(list))
 	if len(list) == 0 {
 		return
 	}
@@ -77,8 +78,8 @@ func cmdPeersAdd(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{"peers add takes one signed record"}
+	if err := oneArg(fs, "peers add takes one signed record"); err != nil {
+		return err
 	}
 	res, err := api.NewClient(daemon.SocketPath(*dir)).AddPeer(ctx, strings.TrimSpace(fs.Arg(0)))
 	if err != nil {
@@ -95,13 +96,25 @@ func cmdPeersBan(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usageError{"peers ban takes one node ID (its .onion address)"}
+	if err := oneArg(fs, "peers ban takes one node ID (its .onion address)"); err != nil {
+		return err
 	}
 	res, err := api.NewClient(daemon.SocketPath(*dir)).BanPeer(ctx, fs.Arg(0), *d)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %s\n", res.Peer, res.Result)
+	return nil
+}
+
+// oneArg checks that exactly one positional argument is left. The flag
+// package stops at the first one, so a flag after it gets a hint.
+func oneArg(fs *flag.FlagSet, msg string) error {
+	if fs.NArg() > 1 && strings.HasPrefix(fs.Arg(1), "-") {
+		return usageError{msg + "; flags go before it"}
+	}
+	if fs.NArg() != 1 {
+		return usageError{msg}
+	}
 	return nil
 }

@@ -46,6 +46,9 @@ func cmdTestnet(ctx context.Context, e *env, args []string) error {
 	if *count < 2 || *count > 32 {
 		return usageError{"-n must be between 2 and 32"}
 	}
+	if *dur < 0 {
+		return usageError{"--for must not be negative"}
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	dir, err := testnetDir(*root)
@@ -93,7 +96,7 @@ func (t *testnet) run(ctx context.Context, dur time.Duration) error {
 	if t.tor {
 		transport = "onion"
 	}
-	runArgs, closeNet, err := demoTransport(ctx, t.e, t.root, transport, t.count)
+	runArgs, closeNet, err := demoTransport(ctx, t.e, "testnet", t.root, transport, t.count)
 	defer closeNet()
 	if err != nil {
 		return err
@@ -113,7 +116,7 @@ func (t *testnet) run(ctx context.Context, dur time.Duration) error {
 		t.printTable(ctx)
 		err = t.hold(ctx, dur)
 	}
-	stopErr := demoStop(t.e, t.nodes)
+	stopErr := demoStop(t.e, "testnet", t.nodes)
 	if err == nil {
 		err = stopErr
 	}

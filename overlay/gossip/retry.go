@@ -35,9 +35,3 @@ func (r *retrySet) bump(h [32]byte) {
 	}
 	r.m[h]++
 }
-
-func (r *retrySet) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.m)
-}

@@ -71,10 +71,3 @@ func (b *backoffs) waiting(id identity.NodeID, now time.Time) bool {
 	e := b.m[id]
 	return e != nil && now.Before(e.until)
 }
-
-// len is the number of nodes remembered.
-func (b *backoffs) len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.m)
-}

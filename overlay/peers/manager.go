@@ -96,6 +96,10 @@ func (m *Manager) add(c Conn, outbound bool) bool {
 	p := &peerLink{c: c, id: info.NodeID, auth: info.Authenticated, outbound: outbound,
 		since: m.cfg.Now(), closed: make(chan struct{}), pongs: make(chan uint64, 4)}
 	p.lastRecv.Store(p.since.UnixNano())
+	if p.auth && m.cfg.Book.Banned(p.id) {
+		c.Close()
+		return false
+	}
 	kept, drop := m.links.insert(p, m.pickVictim)
 	for _, d := range drop {
 		d.c.Close()
@@ -195,7 +199,8 @@ func sortBySince(ps []*peerLink) {
 func (m *Manager) Linked(id identity.NodeID) bool { return m.links.get(id) != nil }
 
 // Ban drops id from the address book until the given time and closes any
-// link to it.
+// link to it; until then no link to or from it is kept, static and
+// bootstrap peers included.
 func (m *Manager) Ban(id identity.NodeID, until time.Time) {
 	m.cfg.Book.Ban(id, until)
 	if p := m.links.get(id); p != nil {

@@ -78,7 +78,7 @@ func (m *Manager) inFlight() int {
 
 // excluded reports whether id must not be picked now.
 func (m *Manager) excluded(id identity.NodeID) bool {
-	if id == m.cfg.Self || m.links.get(id) != nil || m.back.waiting(id, m.cfg.Now()) {
+	if id == m.cfg.Self || m.links.get(id) != nil || m.back.waiting(id, m.cfg.Now()) || m.cfg.Book.Banned(id) {
 		return true
 	}
 	m.mu.Lock()

@@ -28,6 +28,11 @@ func (s *static) run(ctx context.Context) {
 	backoff := s.m.cfg.BackoffMin
 	var linkedAt time.Time
 	for ctx.Err() == nil {
+		if s.m.cfg.Book.Banned(s.t.NodeID) {
+			s.set("banned", "")
+			sleep(ctx, staticPoll)
+			continue
+		}
 		if s.m.Linked(s.t.NodeID) {
 			if linkedAt.IsZero() {
 				linkedAt = s.m.cfg.Now()

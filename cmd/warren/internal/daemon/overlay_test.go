@@ -33,7 +33,11 @@ type tnode struct {
 
 // makeTestnet creates count nodes whose genesis names the first two as
 // bootstrap peers, on fixed loopback ports.
-func makeTestnet(t *testing.T, count int) []*tnode {
+func makeTestnet(t *testing.T, count int) []*tnode { return makeNet(t, count, false) }
+
+// makeNet is makeTestnet with onion addresses for the bootstrap peers when
+// onion is set.
+func makeNet(t *testing.T, count int, onion bool) []*tnode {
 	t.Helper()
 	g := &genesis.Genesis{Name: "overlay-test"}
 	var nodes []*tnode
@@ -46,6 +50,9 @@ func makeTestnet(t *testing.T, count int) []*tnode {
 		tn := &tnode{dir: filepath.Join(t.TempDir(), fmt.Sprint("n", i)), listen: freePort(t), id: kr.NodeID()}
 		if i < 2 {
 			addr := record.TCPAddr(netip.MustParseAddrPort(tn.listen))
+			if onion {
+				addr = record.OnionAddr(kr.NodeID(), DefaultOnionPort)
+			}
 			g.Bootstrap = append(g.Bootstrap, genesis.Peer{NodeID: kr.NodeID(), LinkKey: kr.LinkPublic(), Addrs: []record.Addr{addr}})
 		}
 		nodes, keys = append(nodes, tn), append(keys, kr)
@@ -223,4 +230,45 @@ func dialAsStranger(t *testing.T, tn *tnode) *link.Link {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// torGossipBound is how long every node of a 5-node testnet over onion
+// services may take to learn every record (stated in docs/overlay.md).
+const torGossipBound = 3 * time.Minute
+
+// TestTestnetGossipTor: 5 nodes as onion services on the private Tor
+// network, told only of two bootstrap nodes, all learn all records.
+func TestTestnetGossipTor(t *testing.T) {
+	net := privateTor(t)
+	nodes := makeNet(t, 5, true)
+	start := time.Now()
+	errs := make(chan error, len(nodes))
+	for _, tn := range nodes {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			n, err := Start(ctx, Config{
+				Dir: tn.dir, Passphrase: bytes.Clone(testPass), Rand: rand.Reader,
+				Tor: &TorConfig{ExtraTorrc: net.ClientTorrc()},
+			})
+			tn.n = n
+			errs <- err
+		}()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	for _, tn := range nodes {
+		if tn.n != nil {
+			t.Cleanup(func() { tn.n.Close() })
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	started := time.Since(start)
+	took := waitUntil(t, torGossipBound, "every node knows every record over Tor", func() bool { return knowsAll(nodes) })
+	t.Logf("5 nodes over onion services: all started in %s; every record in every book %s later", started.Round(time.Millisecond), took.Round(time.Millisecond))
 }
