@@ -76,9 +76,11 @@ func (m *Manager) inFlight() int {
 	return len(m.dialing)
 }
 
-// excluded reports whether id must not be picked now.
+// excluded reports whether id must not be picked now. Book.Select calls
+// it under the book's lock, so it must not call the book (Select never
+// returns banned entries anyway).
 func (m *Manager) excluded(id identity.NodeID) bool {
-	if id == m.cfg.Self || m.links.get(id) != nil || m.back.waiting(id, m.cfg.Now()) || m.cfg.Book.Banned(id) {
+	if id == m.cfg.Self || m.links.get(id) != nil || m.back.waiting(id, m.cfg.Now()) {
 		return true
 	}
 	m.mu.Lock()
@@ -103,7 +105,7 @@ func (m *Manager) pick() (Target, bool, bool) {
 	}
 	var cands []Target
 	for _, t := range m.cfg.Bootstrap {
-		if !m.excluded(t.NodeID) {
+		if !m.excluded(t.NodeID) && !m.cfg.Book.Banned(t.NodeID) {
 			cands = append(cands, t)
 		}
 	}
