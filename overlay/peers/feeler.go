@@ -1,10 +1,6 @@
 package peers
 
-import (
-	"context"
-	"github.com/warrennet/warren/overlay/identity"
-	"time"
-)
+import "context"
 
 // feelerLoop probes, every FeelerInterval (jittered): first a tried-table
 // collision's old occupant (test before evict), else one new-table entry,
@@ -58,13 +54,4 @@ func (m *Manager) persist() {
 	if err := m.cfg.Persist(up, gone); err != nil {
 		m.log.l.Error("saving the address book failed", "err", err)
 	}
-}
-
-// StaticInfo describes a static peer's dialer.
-type StaticInfo struct {
-	NodeID    identity.NodeID
-	State     string // idle, dialing, linked, backoff
-	Attempts  int
-	LastError string
-	NextDial  time.Time
 }

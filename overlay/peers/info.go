@@ -19,6 +19,15 @@ type LinkInfo struct {
 	FramesOut     uint64
 }
 
+// StaticInfo describes a static peer's dialer.
+type StaticInfo struct {
+	NodeID    identity.NodeID
+	State     string // idle, dialing, linked, backoff
+	Attempts  int
+	LastError string
+	NextDial  time.Time
+}
+
 // Links describes every established link.
 func (m *Manager) Links() []LinkInfo {
 	ps := m.links.all()

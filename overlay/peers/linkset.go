@@ -152,6 +152,12 @@ func (s *linkSet) get(id identity.NodeID) *peerLink {
 	return s.byNode[id]
 }
 
+func (s *linkSet) isStatic(id identity.NodeID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.statics[id]
+}
+
 func (s *linkSet) addStatic(id identity.NodeID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -83,18 +83,12 @@ func (m *Manager) excluded(id identity.NodeID) bool {
 	if id == m.cfg.Self || m.links.get(id) != nil || m.back.waiting(id, m.cfg.Now()) {
 		return true
 	}
+	if m.links.isStatic(id) {
+		return true // its own dialer keeps it linked
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.dialing[id] || m.isStaticLocked(id)
-}
-
-func (m *Manager) isStaticLocked(id identity.NodeID) bool {
-	for _, s := range m.statics {
-		if s.t.NodeID == id {
-			return true
-		}
-	}
-	return false
+	return m.dialing[id]
 }
 
 // pick chooses the next node to dial: from the address book, else a

@@ -114,7 +114,7 @@ func (n *Network) dial(ctx context.Context, from identity.NodeID, t peers.Target
 	dst.conns[p], src.conns[p] = struct{}{}, struct{}{}
 	accept := dst.accept
 	n.mu.Unlock()
-	go accept(p.end(1))
+	accept(p.end(1)) // outside the lock; the listener takes the conn over
 	return p.end(0), nil
 }
 

@@ -17,7 +17,6 @@ func (s *Sim) Start(n *Node) error {
 	if err != nil {
 		return err
 	}
-	book.SetAnchors(n.anchors)
 	n.Book = book
 	n.Gossip = gossip.New(gossip.Config{
 		NetworkID: s.NetID, Self: n.ID, Book: peers.GossipBook(book), Verify: s.memo.verify,
@@ -48,7 +47,7 @@ func (s *Sim) Stop(n *Node) {
 	s.Net.Kill(n.ID)
 	n.Mgr.Close()
 	n.Gossip.Close()
-	n.saved, n.anchors = n.Book.List(), n.Book.Anchors()
+	n.saved = n.Book.List() // anchors included (Info.Anchor)
 	n.Up = false
 }
 

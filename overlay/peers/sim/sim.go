@@ -69,7 +69,6 @@ type Node struct {
 
 	bookKey [32]byte
 	saved   []addrman.Info
-	anchors []identity.NodeID
 }
 
 // New makes cfg.Nodes nodes with keys and signed records; none runs yet.

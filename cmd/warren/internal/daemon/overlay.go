@@ -223,5 +223,3 @@ func unixNanos(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
-
-func peersTarget(r *record.Record) peers.Target { return peers.TargetOf(r) }

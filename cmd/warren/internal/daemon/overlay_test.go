@@ -14,6 +14,7 @@ import (
 	"github.com/warrennet/warren/overlay/gossip/wire"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 	"github.com/warrennet/warren/store"
 )
@@ -220,7 +221,7 @@ func dialAsStranger(t *testing.T, tn *tnode) *link.Link {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := (&tcpTransport{}).Dial(context.Background(), peersTarget(rec))
+	conn, err := (&tcpTransport{}).Dial(context.Background(), peers.TargetOf(rec))
 	if err != nil {
 		t.Fatal(err)
 	}
