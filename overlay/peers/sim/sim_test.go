@@ -30,11 +30,21 @@ func convergence(t *testing.T, n int, seed uint64) (time.Duration, *Sim) {
 	return took, s
 }
 
+// simNodes is the size of the scenario networks: 200, or 50 under -race
+// (see race_test.go).
+func simNodes() int {
+	if raceBuild {
+		return 50
+	}
+	return 200
+}
+
 func TestConvergence200(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		took, s := convergence(t, 200, 1)
-		t.Logf("200 nodes: 95 %% of nodes know 95 %% of records %s after the last start (%d gossip rounds of 1 s); full coverage %.1f %%",
-			took, int(took/time.Second), 100*s.Coverage(1))
+		n := simNodes()
+		took, s := convergence(t, n, 1)
+		t.Logf("%d nodes: 95 %% of nodes know 95 %% of records %s after the last start (%d gossip rounds of 1 s); full coverage %.1f %%",
+			n, took, int(took/time.Second), 100*s.Coverage(1))
 		s.Close()
 	})
 }
