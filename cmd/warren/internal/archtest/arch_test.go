@@ -103,7 +103,8 @@ func TestLayers(t *testing.T) {
 	forbidden := []struct{ from, to string }{
 		{"store", "overlay"}, {"store", "onion"}, {"store", "messaging"},
 		{"overlay", "messaging"}, {"overlay", "onion"},
-		{"onion/cell", "onion/tor"}, {"onion/circuit", "onion/tor"},
+		{"onion/cell", "onion/tor"}, {"onion/circuit", "onion/tor"}, {"onion/relaycrypto", "onion/tor"}, {"onion/handshake", "onion/tor"},
+		{"onion", "messaging"},
 		{"messaging", "onion/tor"}, {"messaging", "overlay/link"},
 	}
 	for _, p := range loadPackages(t) {
@@ -124,7 +125,7 @@ func TestLayers(t *testing.T) {
 }
 
 // codecs are the wire-format packages: leaves with no I/O.
-var codecs = []string{"overlay/record", "overlay/link/wire", "overlay/msg", "overlay/genesis", "overlay/gossip/wire", "store/seal"}
+var codecs = []string{"overlay/record", "overlay/link/wire", "overlay/msg", "overlay/genesis", "overlay/gossip/wire", "store/seal", "onion/cell", "onion/relaycrypto", "onion/handshake"}
 
 // ioPackages are the standard-library packages that do I/O or read the
 // process environment. log/slog is allowed: codecs implement

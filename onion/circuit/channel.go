@@ -1,0 +1,272 @@
+package circuit
+
+import (
+	"sync"
+
+	"github.com/warrennet/warren/onion/cell"
+	"github.com/warrennet/warren/overlay/identity"
+)
+
+// handler is a circuit's presence on one channel: it gets the cells that
+// arrive there for its circuit ID, on the channel's reader goroutine.
+type handler interface {
+	handle(ch *channel, c *cell.Cell)
+	// channelClosed runs once if the channel dies under the circuit.
+	channelClosed(ch *channel)
+}
+
+// channel is a link serving circuits: a reader, a writer, the circuit IDs
+// in use, and a queue per circuit.
+type channel struct {
+	node   *Node
+	conn   Conn
+	peer   identity.NodeID // zero if anonymous
+	dialer bool            // we dialed the link: our circuit IDs have cell.DialerBit
+
+	cmu    sync.Mutex
+	circs  map[uint32]handler
+	nextID uint32
+	dead   bool
+
+	qmu    sync.Mutex
+	qdead  bool // the writer is gone: queue nothing more
+	active []*queue
+	wake   chan struct{}
+	done   chan struct{}
+
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+const writeBatch = 64
+
+func newChannel(n *Node, conn Conn) *channel {
+	p := conn.Peer()
+	ch := &channel{
+		node: n, conn: conn, dialer: p.Initiator,
+		circs: make(map[uint32]handler),
+		wake:  make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+	if p.Authenticated {
+		ch.peer = p.NodeID
+	}
+	return ch
+}
+
+func (ch *channel) start() {
+	ch.wg.Add(2)
+	go func() { defer ch.wg.Done(); ch.readLoop() }()
+	go func() { defer ch.wg.Done(); ch.writeLoop() }()
+}
+
+// register allocates a circuit ID of our side for h.
+func (ch *channel) register(h handler) (uint32, bool) {
+	ch.cmu.Lock()
+	defer ch.cmu.Unlock()
+	if ch.dead {
+		return 0, false
+	}
+	for range 1 << 16 {
+		ch.nextID++
+		id := ch.nextID&^cell.DialerBit | ch.ourBit()
+		if id&^cell.DialerBit == 0 {
+			continue
+		}
+		if _, used := ch.circs[id]; !used {
+			ch.circs[id] = h
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+func (ch *channel) ourBit() uint32 {
+	if ch.dialer {
+		return cell.DialerBit
+	}
+	return 0
+}
+
+// claim registers h under the peer's circuit ID id; false if id is not
+// the peer's to pick or is in use.
+func (ch *channel) claim(id uint32, h handler) bool {
+	if !cell.ValidCircID(id, !ch.dialer) {
+		return false
+	}
+	ch.cmu.Lock()
+	defer ch.cmu.Unlock()
+	if _, used := ch.circs[id]; used || ch.dead {
+		return false
+	}
+	ch.circs[id] = h
+	return true
+}
+
+func (ch *channel) unregister(id uint32) {
+	ch.cmu.Lock()
+	delete(ch.circs, id)
+	ch.cmu.Unlock()
+}
+
+func (ch *channel) lookup(id uint32) handler {
+	ch.cmu.Lock()
+	h := ch.circs[id]
+	ch.cmu.Unlock()
+	return h
+}
+
+// send queues c on q; false if q is full or closed (c is then freed).
+func (ch *channel) send(q *queue, c *cell.Cell) bool {
+	ch.qmu.Lock()
+	ok := !ch.qdead && q.pushLocked(c, monoNow())
+	if ok && !q.active {
+		q.active = true
+		ch.active = append(ch.active, q)
+	}
+	ch.qmu.Unlock()
+	if !ok {
+		putCell(c)
+		return false
+	}
+	select {
+	case ch.wake <- struct{}{}:
+	default:
+	}
+	if !ch.node.budget.add(1) {
+		ch.node.outOfMemory()
+	}
+	return true
+}
+
+// closeQueue frees q's cells.
+func (ch *channel) closeQueue(q *queue) {
+	ch.qmu.Lock()
+	n := q.drainLocked()
+	ch.qmu.Unlock()
+	ch.node.budget.sub(n)
+}
+
+// sendControl sends a cell that belongs to no queue (DESTROY for an
+// unknown or refused circuit); it bypasses fairness but not the budget.
+func (ch *channel) sendControl(c cell.Cell) {
+	q := newQueue(ch, nil, 1)
+	b := getCell()
+	*b = c
+	ch.send(q, b)
+}
+
+func (ch *channel) writeLoop() {
+	batch := make([]*cell.Cell, 0, writeBatch)
+	bufs := make([][]byte, 0, writeBatch)
+	for {
+		select {
+		case <-ch.wake:
+		case <-ch.done:
+			return
+		}
+		for {
+			batch = ch.take(batch[:0])
+			if len(batch) == 0 {
+				break
+			}
+			bufs = bufs[:0]
+			for _, c := range batch {
+				bufs = append(bufs, c[:])
+			}
+			err := ch.conn.SendBatch(bufs)
+			ch.node.budget.sub(len(batch))
+			for _, c := range batch {
+				putCell(c)
+			}
+			if err != nil {
+				ch.close()
+				return
+			}
+		}
+	}
+}
+
+// take pops up to writeBatch cells round-robin from the active queues,
+// at most 8 from one queue per turn.
+func (ch *channel) take(batch []*cell.Cell) []*cell.Cell {
+	ch.qmu.Lock()
+	defer ch.qmu.Unlock()
+	for len(batch) < writeBatch && len(ch.active) > 0 {
+		q := ch.active[0]
+		for i := 0; i < 8 && q.n > 0 && len(batch) < writeBatch; i++ {
+			batch = append(batch, q.popLocked())
+		}
+		ch.active = ch.active[1:]
+		if q.n > 0 {
+			ch.active = append(ch.active, q)
+		} else {
+			q.active = false
+		}
+	}
+	if len(ch.active) == 0 {
+		ch.active = nil // let the backing array go
+	}
+	return batch
+}
+
+func (ch *channel) readLoop() {
+	defer ch.close()
+	for {
+		b, err := ch.conn.Recv()
+		if err != nil {
+			return
+		}
+		c, err := cell.Parse(b)
+		if err != nil {
+			ch.node.log.Debug("circuit: malformed cell; closing the link", "err", err)
+			return
+		}
+		if !ch.dispatch(&c) {
+			return
+		}
+	}
+}
+
+// dispatch handles one cell; false closes the link.
+func (ch *channel) dispatch(c *cell.Cell) bool {
+	switch c.Cmd() {
+	case cell.CmdPadding:
+		return true
+	case cell.CmdCreate:
+		return ch.node.create(ch, c)
+	}
+	h := ch.lookup(c.CircID())
+	if h == nil {
+		return true // a cell for a circuit already gone: drop it
+	}
+	h.handle(ch, c)
+	return true
+}
+
+// close ends the channel once: the link closes, every circuit on it is
+// told, the writer stops.
+func (ch *channel) close() {
+	ch.closeOnce.Do(func() {
+		ch.conn.Close()
+		close(ch.done)
+		ch.cmu.Lock()
+		ch.dead = true
+		circs := ch.circs
+		ch.circs = map[uint32]handler{}
+		ch.cmu.Unlock()
+		for _, h := range circs {
+			h.channelClosed(ch)
+		}
+		ch.qmu.Lock()
+		ch.qdead = true
+		n := 0
+		for _, q := range ch.active {
+			n += q.drainLocked()
+		}
+		ch.active = nil
+		ch.qmu.Unlock()
+		ch.node.budget.sub(n)
+		ch.node.dropChannel(ch)
+	})
+}

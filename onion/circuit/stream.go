@@ -1,0 +1,192 @@
+package circuit
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"github.com/warrennet/warren/onion/cell"
+)
+
+// Stream is a reliable, ordered byte stream to a service at a circuit's
+// last hop (or, at the last hop, from a client). Read, Write and Close may
+// be called concurrently; Reads serialise, as do Writes.
+type Stream struct {
+	e  *edge
+	id uint16
+
+	// Guarded by e.mu.
+	pkg       int      // DATA cells we may still send (stream window)
+	recv      int      // DATA cells the other end may still send us
+	consumed  int      // cells read since our last stream SENDME
+	chunks    [][]byte // received data, one chunk per cell
+	connected bool
+	ended     bool // the other end sent END, or the circuit died
+	endReason cell.Reason
+	closed    bool // we closed it
+}
+
+// Stream errors.
+var (
+	ErrStreamClosed = errors.New("circuit: stream closed")
+	ErrStreamReset  = errors.New("circuit: stream ended by the other end")
+)
+
+func newStream(e *edge, id uint16) *Stream {
+	return &Stream{e: e, id: id, pkg: StreamWindow, recv: StreamWindow}
+}
+
+// pushLocked queues one cell's data; true means the other end overran
+// the stream window (a violation).
+func (s *Stream) pushLocked(p []byte) bool {
+	if s.ended || s.closed {
+		return false
+	}
+	if s.recv--; s.recv < 0 {
+		return true
+	}
+	s.chunks = append(s.chunks, append([]byte(nil), p...))
+	s.e.cond.Broadcast()
+	return false
+}
+
+func (s *Stream) remoteEnd(r cell.Reason) {
+	if !s.ended {
+		s.ended, s.endReason = true, r
+	}
+}
+
+// waitConnected waits for CONNECTED or END (client side).
+func (s *Stream) waitConnected(timeout time.Duration) error {
+	e := s.e
+	timer := time.AfterFunc(timeout, func() {
+		e.mu.Lock()
+		s.remoteEnd(cell.ReasonTimeout)
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	})
+	defer timer.Stop()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for !s.connected && !s.ended {
+		e.cond.Wait()
+	}
+	if s.connected {
+		return nil
+	}
+	switch s.endReason {
+	case cell.ReasonNoService:
+		return ErrNoService
+	case cell.ReasonTimeout:
+		return ErrTimeout
+	case cell.ReasonDestroyed:
+		return ErrDestroyed
+	}
+	return ErrRefused
+}
+
+// Read reads data the other end sent. It returns io.EOF after the other
+// end closed the stream and its data is read.
+func (s *Stream) Read(p []byte) (int, error) {
+	e := s.e
+	e.mu.Lock()
+	for len(s.chunks) == 0 && !s.ended && !s.closed {
+		e.cond.Wait()
+	}
+	if s.closed {
+		e.mu.Unlock()
+		return 0, ErrStreamClosed
+	}
+	if len(s.chunks) == 0 {
+		err := s.endErrLocked()
+		e.mu.Unlock()
+		return 0, err
+	}
+	n := copy(p, s.chunks[0])
+	ack := false
+	if s.chunks[0] = s.chunks[0][n:]; len(s.chunks[0]) == 0 {
+		s.chunks[0] = nil
+		s.chunks = s.chunks[1:]
+		if s.consumed++; s.consumed == StreamIncrement {
+			s.consumed, s.recv, ack = 0, s.recv+StreamIncrement, true
+		}
+	}
+	e.mu.Unlock()
+	if ack {
+		e.send(cell.StreamSendmeMsg(s.id))
+	}
+	return n, nil
+}
+
+func (s *Stream) endErrLocked() error {
+	switch s.endReason {
+	case cell.ReasonNone:
+		return io.EOF
+	case cell.ReasonDestroyed:
+		return ErrDestroyed
+	}
+	return ErrStreamReset
+}
+
+// Write sends p, in cells of at most cell.MaxData bytes, waiting for the
+// stream and circuit windows.
+func (s *Stream) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		k := min(len(p), cell.MaxData)
+		if err := s.reserve(); err != nil {
+			return n, err
+		}
+		if err := s.e.sendData(cell.DataMsg(s.id, p[:k])); err != nil {
+			return n, err
+		}
+		n += k
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// reserve takes one cell from the stream and circuit windows.
+func (s *Stream) reserve() error {
+	e := s.e
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for (s.pkg <= 0 || e.pkg <= 0) && !s.closed && !s.ended && e.err == nil {
+		e.cond.Wait()
+	}
+	switch {
+	case s.closed:
+		return ErrStreamClosed
+	case s.ended:
+		if s.endReason == cell.ReasonDestroyed {
+			return ErrDestroyed
+		}
+		return ErrStreamReset
+	case e.err != nil:
+		return e.err
+	}
+	s.pkg--
+	e.pkg--
+	return nil
+}
+
+// Close ends the stream: the other end reads EOF after the data already
+// sent. Close is idempotent.
+func (s *Stream) Close() error {
+	e := s.e
+	e.mu.Lock()
+	if s.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	sendEnd := !s.ended
+	s.chunks = nil
+	e.cond.Broadcast()
+	e.mu.Unlock()
+	e.forget(s)
+	if sendEnd {
+		e.send(cell.EndMsg(s.id, cell.ReasonNone))
+	}
+	return nil
+}
