@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"sync"
+	"time"
 
 	"github.com/warrennet/warren/onion/cell"
 	"github.com/warrennet/warren/overlay/identity"
@@ -28,6 +29,10 @@ type channel struct {
 	nextID uint32
 	dead   bool
 
+	// CREATE admission, touched only by the reader.
+	tokens   float64
+	lastFill time.Time
+
 	qmu    sync.Mutex
 	qdead  bool // the writer is gone: queue nothing more
 	active []*queue
@@ -52,6 +57,34 @@ func newChannel(n *Node, conn Conn) *channel {
 		ch.peer = p.NodeID
 	}
 	return ch
+}
+
+// admitCreate takes a token from the link's CREATE bucket.
+func (ch *channel) admitCreate() bool {
+	cfg := &ch.node.cfg
+	rate, burst := cfg.ClientCreateRate, cfg.ClientCreateBurst
+	if ch.peer != (identity.NodeID{}) {
+		rate, burst = cfg.RelayCreateRate, cfg.RelayCreateBurst
+	}
+	now := cfg.Now()
+	if ch.lastFill.IsZero() {
+		ch.tokens = burst
+	} else if d := now.Sub(ch.lastFill); d > 0 {
+		ch.tokens = min(burst, ch.tokens+d.Seconds()*rate)
+	}
+	ch.lastFill = now
+	if ch.tokens < 1 {
+		return false
+	}
+	ch.tokens--
+	return true
+}
+
+// circuitCount is the number of circuits on the channel.
+func (ch *channel) circuitCount() int {
+	ch.cmu.Lock()
+	defer ch.cmu.Unlock()
+	return len(ch.circs)
 }
 
 func (ch *channel) start() {

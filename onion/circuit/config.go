@@ -75,6 +75,17 @@ type Config struct {
 	// refused with DESTROY (resource limit).
 	CreateWorkers int
 	CreateQueue   int
+	// ClientCreateRate and ClientCreateBurst bound the CREATEs one
+	// anonymous (client) link may send (50/s, burst 100); RelayCreateRate
+	// and RelayCreateBurst the same for a link from another relay, which
+	// carries the extensions of many clients (1,000/s, burst 2,000). A
+	// CREATE over the limit is refused with DESTROY (resource limit)
+	// before any public-key work.
+	ClientCreateRate, ClientCreateBurst float64
+	RelayCreateRate, RelayCreateBurst   float64
+	// ClientLinkCircuits bounds the circuits open on one anonymous link
+	// (256).
+	ClientLinkCircuits int
 
 	// Trace, if set, sees every message a hop decrypts and every link it
 	// serves. Tests use it to check what each relay learns; never set it
@@ -122,6 +133,16 @@ func (c *Config) withDefaults() Config {
 	defInt(&d.MaxQueued, 1<<17)
 	defInt(&d.CreateWorkers, defaultWorkers())
 	defInt(&d.CreateQueue, 1024)
+	defInt(&d.ClientLinkCircuits, 256)
+	defRate := func(v *float64, x float64) {
+		if *v <= 0 {
+			*v = x
+		}
+	}
+	defRate(&d.ClientCreateRate, 50)
+	defRate(&d.ClientCreateBurst, 100)
+	defRate(&d.RelayCreateRate, 1000)
+	defRate(&d.RelayCreateBurst, 2000)
 	if d.Now == nil {
 		d.Now = time.Now
 	}

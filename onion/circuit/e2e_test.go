@@ -89,3 +89,10 @@ func TestNoSuchService(t *testing.T) {
 	}
 	echo(t, circ, []byte("still here"))
 }
+
+type circuitNet struct {
+	nw *circnet.Net
+	c  *circnet.Client
+}
+
+func circnetOptions() circnet.Options { return circnet.Options{} }

@@ -40,6 +40,7 @@ type Node struct {
 
 type nodeStats struct {
 	created, createsRefused, createsBusy atomic.Uint64
+	createsLimited                       atomic.Uint64
 	integrity, extendFailed, oomKilled   atomic.Uint64
 }
 
@@ -49,6 +50,7 @@ type Stats struct {
 	QueuedCells                      int64
 	Created, CreatesRefused          uint64 // CREATEs answered / refused by the handshake
 	CreatesBusy                      uint64 // refused because the handshake queue was full
+	CreatesLimited                   uint64 // refused by the per-link rate or circuit limits
 	Integrity, ExtendFailed, OOMKill uint64
 }
 
@@ -241,6 +243,7 @@ func (n *Node) Stats() Stats {
 	s.Created = n.stats.created.Load()
 	s.CreatesRefused = n.stats.createsRefused.Load()
 	s.CreatesBusy = n.stats.createsBusy.Load()
+	s.CreatesLimited = n.stats.createsLimited.Load()
 	s.Integrity = n.stats.integrity.Load()
 	s.ExtendFailed = n.stats.extendFailed.Load()
 	s.OOMKill = n.stats.oomKilled.Load()

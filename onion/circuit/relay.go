@@ -62,7 +62,9 @@ func (n *Node) create(ch *channel, c *cell.Cell) bool {
 	if !cell.ValidCircID(id, !ch.dialer) {
 		return false
 	}
-	if n.circuits.Load() >= int64(n.cfg.MaxCircuits) {
+	if !ch.admitCreate() || n.circuits.Load() >= int64(n.cfg.MaxCircuits) ||
+		(ch.peer == identity.NodeID{} && ch.circuitCount() >= n.cfg.ClientLinkCircuits) {
+		n.stats.createsLimited.Add(1)
 		ch.sendControl(mustDestroy(id, cell.ReasonResourceLimit))
 		return true
 	}

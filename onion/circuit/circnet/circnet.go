@@ -230,7 +230,6 @@ func (nw *Net) Path(idx ...int) []circuit.Hop {
 type Client struct {
 	nw   *Net
 	Node *circuit.Node
-	link *link.Config
 }
 
 // NewClient starts a client node (no relay role, no identity on links).
@@ -243,12 +242,18 @@ func (nw *Net) NewClient(configure func(*circuit.Config)) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{nw: nw, Node: n, link: &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now}}, nil
+	return &Client{nw: nw, Node: n}, nil
 }
 
 // Dial opens an anonymous link to relay i and returns it as a channel.
 func (c *Client) Dial(ctx context.Context, i int) (*circuit.Channel, error) {
-	rec := c.nw.Relays[i].Record
+	return c.nw.DialFirst(ctx, c.Node, i)
+}
+
+// DialFirst opens an anonymous (NK) link from node n to relay i, as a
+// client does to its first hop, and returns it as n's channel.
+func (nw *Net) DialFirst(ctx context.Context, n *circuit.Node, i int) (*circuit.Channel, error) {
+	rec := nw.Relays[i].Record
 	addr, err := tcpOf(rec)
 	if err != nil {
 		return nil, err
@@ -258,11 +263,11 @@ func (c *Client) Dial(ctx context.Context, i int) (*circuit.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := link.Dial(ctx, conn, c.link, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
+	l, err := link.Dial(ctx, conn, &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now}, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
 	if err != nil {
 		return nil, err
 	}
-	return c.Node.AttachClient(l)
+	return n.AttachClient(l)
 }
 
 // Build dials the first relay of path and builds a circuit through it.
