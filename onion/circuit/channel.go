@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -9,9 +10,11 @@ import (
 )
 
 // handler is a circuit's presence on one channel: it gets the cells that
-// arrive there for its circuit ID, on the channel's reader goroutine.
+// arrive there for its circuit ID, on the channel's reader goroutine. c
+// is a pooled cell; handle reports whether it kept it (queued it on), in
+// which case the reader takes a new one.
 type handler interface {
-	handle(ch *channel, c *cell.Cell)
+	handle(ch *channel, c *cell.Cell) (kept bool)
 	// channelClosed runs once if the channel dies under the circuit.
 	channelClosed(ch *channel)
 }
@@ -39,9 +42,18 @@ type channel struct {
 	wake   chan struct{}
 	done   chan struct{}
 
+	// pending are the channels whose writers this channel's reader has
+	// queued cells for and not yet woken (reader-owned): waking them once
+	// per burst instead of once per cell lets them write in batches.
+	pending []*channel
+
 	closeOnce sync.Once
 	wg        sync.WaitGroup
 }
+
+// bufferedConn is a Conn that can tell whether its next frame is already
+// buffered (*link.Link can).
+type bufferedConn interface{ Buffered() bool }
 
 const writeBatch = 64
 
@@ -149,8 +161,50 @@ func (ch *channel) lookup(id uint32) handler {
 	return h
 }
 
-// send queues c on q; false if q is full or closed (c is then freed).
+// send queues c on q and wakes the writer; false if q is full or closed
+// (c is then freed).
 func (ch *channel) send(q *queue, c *cell.Cell) bool {
+	if !ch.push(q, c) {
+		return false
+	}
+	ch.kick()
+	return true
+}
+
+// sendFrom queues c on q for the reader of from, which wakes ch's writer
+// at the end of its burst.
+func (ch *channel) sendFrom(from *channel, q *queue, c *cell.Cell) bool {
+	if from == nil {
+		return ch.send(q, c)
+	}
+	if !ch.push(q, c) {
+		return false
+	}
+	if !slices.Contains(from.pending, ch) {
+		from.pending = append(from.pending, ch)
+	}
+	return true
+}
+
+// flushWakes wakes the writers this reader queued cells for.
+func (ch *channel) flushWakes() {
+	for i, p := range ch.pending {
+		p.kick()
+		ch.pending[i] = nil
+	}
+	ch.pending = ch.pending[:0]
+}
+
+// kick wakes the writer.
+func (ch *channel) kick() {
+	select {
+	case ch.wake <- struct{}{}:
+	default:
+	}
+}
+
+// push queues c on q without waking the writer.
+func (ch *channel) push(q *queue, c *cell.Cell) bool {
 	ch.qmu.Lock()
 	ok := !ch.qdead && q.pushLocked(c, monoNow())
 	if ok && !q.active {
@@ -161,10 +215,6 @@ func (ch *channel) send(q *queue, c *cell.Cell) bool {
 	if !ok {
 		putCell(c)
 		return false
-	}
-	select {
-	case ch.wake <- struct{}{}:
-	default:
 	}
 	if !ch.node.budget.add(1) {
 		ch.node.outOfMemory()
@@ -245,36 +295,51 @@ func (ch *channel) take(batch []*cell.Cell) []*cell.Cell {
 
 func (ch *channel) readLoop() {
 	defer ch.close()
-	for {
+	defer ch.flushWakes()
+	bc, _ := ch.conn.(bufferedConn)
+	c := getCell()
+	defer func() { putCell(c) }()
+	for burst := 0; ; burst++ {
+		if bc == nil || burst%writeBatch == 0 || !bc.Buffered() {
+			ch.flushWakes()
+		}
 		b, err := ch.conn.Recv()
 		if err != nil {
 			return
 		}
-		c, err := cell.Parse(b)
-		if err != nil {
+		if len(b) != cell.Size {
+			ch.node.log.Debug("circuit: frame of the wrong size; closing the link", "len", len(b))
+			return
+		}
+		copy(c[:], b)
+		if err := c.Validate(); err != nil {
 			ch.node.log.Debug("circuit: malformed cell; closing the link", "err", err)
 			return
 		}
-		if !ch.dispatch(&c) {
+		ok, kept := ch.dispatch(c)
+		if !ok {
 			return
+		}
+		if kept {
+			c = getCell()
 		}
 	}
 }
 
-// dispatch handles one cell; false closes the link.
-func (ch *channel) dispatch(c *cell.Cell) bool {
+// dispatch handles one cell; !ok closes the link, kept says a handler
+// kept c.
+func (ch *channel) dispatch(c *cell.Cell) (ok, kept bool) {
 	switch c.Cmd() {
 	case cell.CmdPadding:
-		return true
+		return true, false
 	case cell.CmdCreate:
-		return ch.node.create(ch, c)
+		return ch.node.create(ch, c), false
 	}
 	h := ch.lookup(c.CircID())
 	if h == nil {
-		return true // a cell for a circuit already gone: drop it
+		return true, false // a cell for a circuit already gone: drop it
 	}
-	h.handle(ch, c)
-	return true
+	return true, h.handle(ch, c)
 }
 
 // close ends the channel once: the link closes, every circuit on it is

@@ -91,7 +91,11 @@ func (n *Node) Build(ctx context.Context, first *Channel, path []Hop, purpose st
 		return nil, ErrPath
 	}
 	c := &Circuit{n: n, ch: first.ch, hops: path, created: n.cfg.Now(), purpose: purpose, building: true}
-	c.edge = newEdge(n, true, c.toLast, c.destroy)
+	c.edge = newEdge(n, true, sender{
+		send:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(len(c.hops)-1, false, m, true) },
+		push:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(len(c.hops)-1, false, m, false) },
+		flush: c.ch.kick,
+	}, c.destroy)
 	id, ok := first.ch.register(c)
 	if !ok {
 		return nil, ErrClosed
@@ -174,7 +178,7 @@ func (c *Circuit) sendExtend(i int, msg []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPath, err)
 	}
-	_, err = c.originate(i-1, true, m)
+	_, err = c.originate(i-1, true, m, true)
 	return err
 }
 
@@ -208,8 +212,9 @@ func (c *Circuit) answer(r buildReply) bool {
 	return true
 }
 
-// originate encrypts m for hop target and queues it.
-func (c *Circuit) originate(target int, early bool, m cell.Msg) (relaycrypto.Tag, error) {
+// originate encrypts m for hop target and queues it; wake wakes the
+// channel's writer.
+func (c *Circuit) originate(target int, early bool, m cell.Msg, wake bool) (relaycrypto.Tag, error) {
 	cmd := cell.CmdRelay
 	if early {
 		cmd = cell.CmdRelayEarly
@@ -228,8 +233,11 @@ func (c *Circuit) originate(target int, early bool, m cell.Msg) (relaycrypto.Tag
 		return relaycrypto.Tag{}, ErrDestroyed
 	}
 	tag := c.crypto.Originate(target, byte(cmd), out.Body())
-	ok := c.ch.send(c.q, out)
+	ok := c.ch.push(c.q, out)
 	c.fwdMu.Unlock()
+	if ok && wake {
+		c.ch.kick()
+	}
 	if !ok {
 		c.destroy(cell.ReasonResourceLimit)
 		return relaycrypto.Tag{}, ErrDestroyed
@@ -240,10 +248,10 @@ func (c *Circuit) originate(target int, early bool, m cell.Msg) (relaycrypto.Tag
 
 // toLast sends a stream message to the last hop.
 func (c *Circuit) toLast(m cell.Msg) (relaycrypto.Tag, error) {
-	return c.originate(len(c.hops)-1, false, m)
+	return c.originate(len(c.hops)-1, false, m, true)
 }
 
-func (c *Circuit) handle(ch *channel, cl *cell.Cell) {
+func (c *Circuit) handle(ch *channel, cl *cell.Cell) bool {
 	switch cl.Cmd() {
 	case cell.CmdCreated:
 		h, err := cl.CreatedBody()
@@ -258,6 +266,7 @@ func (c *Circuit) handle(ch *channel, cl *cell.Cell) {
 	default:
 		c.destroy(cell.ReasonProtocol)
 	}
+	return false
 }
 
 // backward removes the layers of a cell from the circuit and acts on it.

@@ -23,8 +23,12 @@ var (
 type edge struct {
 	node   *Node
 	client bool
-	// send encrypts m towards the other end and queues it, in order.
-	send func(m cell.Msg) (relaycrypto.Tag, error)
+	// send encrypts m towards the other end and queues it, in order;
+	// push does the same without waking the channel's writer, and flush
+	// wakes it (stream writes wake it once per batch of cells).
+	send  func(m cell.Msg) (relaycrypto.Tag, error)
+	push  func(m cell.Msg) (relaycrypto.Tag, error)
+	flush func()
 	// kill destroys the circuit; it must not be called with mu held.
 	kill func(reason cell.Reason)
 
@@ -41,18 +45,25 @@ type edge struct {
 	err     error              // set once the circuit is gone
 }
 
-func newEdge(n *Node, client bool, send func(cell.Msg) (relaycrypto.Tag, error), kill func(cell.Reason)) *edge {
-	e := &edge{node: n, client: client, send: send, kill: kill, pkg: CircWindow, streams: make(map[uint16]*Stream)}
+// sender is how an edge reaches the other end of its circuit.
+type sender struct {
+	send, push func(m cell.Msg) (relaycrypto.Tag, error)
+	flush      func()
+}
+
+func newEdge(n *Node, client bool, s sender, kill func(cell.Reason)) *edge {
+	e := &edge{node: n, client: client, send: s.send, push: s.push, flush: s.flush, kill: kill, pkg: CircWindow, streams: make(map[uint16]*Stream)}
 	e.cond = sync.NewCond(&e.mu)
 	return e
 }
 
-// sendData sends one DATA message, whose circuit window the caller has
-// reserved, and records the tag every CircIncrement cells.
+// sendData queues one DATA message, whose circuit window the caller has
+// reserved, and records the tag every CircIncrement cells. The caller
+// flushes.
 func (e *edge) sendData(m cell.Msg) error {
 	e.sendMu.Lock()
 	defer e.sendMu.Unlock()
-	tag, err := e.send(m)
+	tag, err := e.push(m)
 	if err != nil {
 		return err
 	}

@@ -12,10 +12,11 @@ import (
 // valid one restores the window.
 func TestSendmeTag(t *testing.T) {
 	var n uint8
-	e := newEdge(&Node{}, true, func(cell.Msg) (relaycrypto.Tag, error) {
+	send := func(cell.Msg) (relaycrypto.Tag, error) {
 		n++
 		return relaycrypto.Tag{n}, nil
-	}, func(cell.Reason) {})
+	}
+	e := newEdge(&Node{}, true, sender{send: send, push: send, flush: func() {}}, func(cell.Reason) {})
 	for range CircIncrement {
 		e.pkg--
 		if err := e.sendData(cell.DataMsg(1, []byte("x"))); err != nil {

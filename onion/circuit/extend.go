@@ -43,7 +43,7 @@ func (r *relayCirc) extend(ctx context.Context, cancel context.CancelFunc, rec, 
 	r.mu.Lock()
 	r.extending, r.failed = false, true
 	r.mu.Unlock()
-	r.originate(cell.TruncatedMsg(reason))
+	r.originate(cell.TruncatedMsg(reason), true)
 }
 
 // tryExtend dials, sends CREATE and relays CREATED back as EXTENDED.
@@ -96,7 +96,7 @@ func (r *relayCirc) extended(h []byte) (cell.Reason, bool) {
 	r.mu.Lock()
 	r.extending, r.createdCh = false, nil
 	r.mu.Unlock()
-	if _, err := r.originate(m); err != nil {
+	if _, err := r.originate(m, true); err != nil {
 		return cell.ReasonInternal, false
 	}
 	return 0, true

@@ -135,29 +135,29 @@ func handshakeReason(err error) cell.Reason {
 }
 
 // handle gets the cells for this circuit from either side.
-func (r *relayCirc) handle(ch *channel, c *cell.Cell) {
+func (r *relayCirc) handle(ch *channel, c *cell.Cell) bool {
 	if ch == r.prev && c.CircID() == r.prevID {
-		r.fromPrev(c)
-		return
+		return r.fromPrev(c)
 	}
-	r.fromNext(c)
+	return r.fromNext(ch, c)
 }
 
-func (r *relayCirc) fromPrev(c *cell.Cell) {
+func (r *relayCirc) fromPrev(c *cell.Cell) bool {
 	switch c.Cmd() {
 	case cell.CmdRelay, cell.CmdRelayEarly:
-		r.forward(c)
+		return r.forward(c)
 	case cell.CmdDestroy:
 		r.teardown(r.prev, cell.ReasonDestroyed)
 	default:
 		r.destroy(cell.ReasonProtocol)
 	}
+	return false
 }
 
-func (r *relayCirc) fromNext(c *cell.Cell) {
+func (r *relayCirc) fromNext(ch *channel, c *cell.Cell) bool {
 	switch c.Cmd() {
 	case cell.CmdRelay:
-		r.backward(c)
+		return r.backward(ch, c)
 	case cell.CmdCreated:
 		r.onCreated(c)
 	case cell.CmdDestroy:
@@ -172,29 +172,30 @@ func (r *relayCirc) fromNext(c *cell.Cell) {
 				r.createdCh = nil
 			}
 			r.mu.Unlock()
-			return
+			return false
 		}
 		r.teardown(r.next, cell.ReasonDestroyed)
 	default:
 		r.destroy(cell.ReasonProtocol)
 	}
+	return false
 }
 
 // forward removes this hop's layer from a cell from the client and either
-// acts on it (it is for this hop) or passes it to the next hop.
-func (r *relayCirc) forward(c *cell.Cell) {
+// acts on it (it is for this hop) or passes it (kept) to the next hop.
+func (r *relayCirc) forward(c *cell.Cell) bool {
 	cmd := c.Cmd()
 	r.fwdMu.Lock()
 	if r.dead.Load() || r.crypto == nil {
 		r.fwdMu.Unlock()
 		r.destroy(cell.ReasonProtocol)
-		return
+		return false
 	}
 	if cmd == cell.CmdRelayEarly {
 		if r.early++; r.early > MaxEarly {
 			r.fwdMu.Unlock()
 			r.destroy(cell.ReasonProtocol)
-			return
+			return false
 		}
 	}
 	r.cells.Add(1)
@@ -202,7 +203,7 @@ func (r *relayCirc) forward(c *cell.Cell) {
 	r.fwdMu.Unlock()
 	if mine {
 		r.recognized(c, tag, cmd)
-		return
+		return false
 	}
 	r.mu.Lock()
 	next, id, q := r.next, r.nextID, r.toNext
@@ -211,37 +212,37 @@ func (r *relayCirc) forward(c *cell.Cell) {
 	if next == nil || ext {
 		r.n.stats.integrity.Add(1)
 		r.destroy(cell.ReasonIntegrity)
-		return
+		return false
 	}
-	out := getCell()
-	*out = *c
-	out.SetHeader(id, cmd)
-	if !next.send(q, out) {
+	c.SetHeader(id, cmd)
+	if !next.sendFrom(r.prev, q, c) {
 		r.destroy(cell.ReasonResourceLimit)
 	}
+	return true // sendFrom frees it on failure
 }
 
-// backward adds this hop's layer to a cell from the next hop.
-func (r *relayCirc) backward(c *cell.Cell) {
+// backward adds this hop's layer to a cell from the next hop (read on ch)
+// and passes it (kept) to the previous hop.
+func (r *relayCirc) backward(ch *channel, c *cell.Cell) bool {
 	r.bwdMu.Lock()
 	if r.dead.Load() {
 		r.bwdMu.Unlock()
-		return
+		return false
 	}
 	r.cells.Add(1)
 	r.crypto.Backward(byte(cell.CmdRelay), c.Body())
-	out := getCell()
-	*out = *c
-	out.SetHeader(r.prevID, cell.CmdRelay)
-	ok := r.prev.send(r.toPrev, out)
+	c.SetHeader(r.prevID, cell.CmdRelay)
+	ok := r.prev.sendFrom(ch, r.toPrev, c)
 	r.bwdMu.Unlock()
 	if !ok {
 		r.destroy(cell.ReasonResourceLimit)
 	}
+	return true
 }
 
-// originate sends a message from this hop to the client.
-func (r *relayCirc) originate(m cell.Msg) (relaycrypto.Tag, error) {
+// originate sends a message from this hop to the client; wake wakes the
+// channel's writer.
+func (r *relayCirc) originate(m cell.Msg, wake bool) (relaycrypto.Tag, error) {
 	out := getCell()
 	out.SetHeader(r.prevID, cell.CmdRelay)
 	_, msg := out.RelayParts()
@@ -256,8 +257,11 @@ func (r *relayCirc) originate(m cell.Msg) (relaycrypto.Tag, error) {
 		return relaycrypto.Tag{}, ErrDestroyed
 	}
 	tag := r.crypto.Originate(byte(cell.CmdRelay), out.Body())
-	ok := r.prev.send(r.toPrev, out)
+	ok := r.prev.push(r.toPrev, out)
 	r.bwdMu.Unlock()
+	if ok && wake {
+		r.prev.kick()
+	}
 	if !ok {
 		r.destroy(cell.ReasonResourceLimit)
 		return relaycrypto.Tag{}, ErrDestroyed
@@ -303,7 +307,11 @@ func (r *relayCirc) endpoint() *edge {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.edge == nil {
-		r.edge = newEdge(r.n, false, r.originate, r.destroy)
+		r.edge = newEdge(r.n, false, sender{
+			send:  func(m cell.Msg) (relaycrypto.Tag, error) { return r.originate(m, true) },
+			push:  func(m cell.Msg) (relaycrypto.Tag, error) { return r.originate(m, false) },
+			flush: r.prev.kick,
+		}, r.destroy)
 	}
 	return r.edge
 }

@@ -3,6 +3,7 @@ package circuit
 import (
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/warrennet/warren/onion/cell"
@@ -19,7 +20,7 @@ type Stream struct {
 	pkg       int      // DATA cells we may still send (stream window)
 	recv      int      // DATA cells the other end may still send us
 	consumed  int      // cells read since our last stream SENDME
-	chunks    [][]byte // received data, one chunk per cell
+	chunks    []chunk // received data, one chunk per cell
 	connected bool
 	ended     bool // the other end sent END, or the circuit died
 	endReason cell.Reason
@@ -31,6 +32,14 @@ var (
 	ErrStreamClosed = errors.New("circuit: stream closed")
 	ErrStreamReset  = errors.New("circuit: stream ended by the other end")
 )
+
+// chunk is one DATA cell's data, in a pooled buffer, read from off.
+type chunk struct {
+	buf    *[cell.MaxData]byte
+	off, n int
+}
+
+var chunkPool = sync.Pool{New: func() any { return new([cell.MaxData]byte) }}
 
 func newStream(e *edge, id uint16) *Stream {
 	return &Stream{e: e, id: id, pkg: StreamWindow, recv: StreamWindow}
@@ -45,7 +54,8 @@ func (s *Stream) pushLocked(p []byte) bool {
 	if s.recv--; s.recv < 0 {
 		return true
 	}
-	s.chunks = append(s.chunks, append([]byte(nil), p...))
+	b := chunkPool.Get().(*[cell.MaxData]byte)
+	s.chunks = append(s.chunks, chunk{buf: b, n: copy(b[:], p)})
 	s.e.cond.Broadcast()
 	return false
 }
@@ -102,10 +112,12 @@ func (s *Stream) Read(p []byte) (int, error) {
 		e.mu.Unlock()
 		return 0, err
 	}
-	n := copy(p, s.chunks[0])
+	ch := &s.chunks[0]
+	n := copy(p, ch.buf[ch.off:ch.n])
 	ack := false
-	if s.chunks[0] = s.chunks[0][n:]; len(s.chunks[0]) == 0 {
-		s.chunks[0] = nil
+	if ch.off += n; ch.off == ch.n {
+		chunkPool.Put(ch.buf)
+		s.chunks[0] = chunk{}
 		s.chunks = s.chunks[1:]
 		if s.consumed++; s.consumed == StreamIncrement {
 			s.consumed, s.recv, ack = 0, s.recv+StreamIncrement, true
@@ -131,8 +143,9 @@ func (s *Stream) endErrLocked() error {
 // Write sends p, in cells of at most cell.MaxData bytes, waiting for the
 // stream and circuit windows.
 func (s *Stream) Write(p []byte) (int, error) {
+	defer s.e.flush()
 	n := 0
-	for len(p) > 0 {
+	for i := 1; len(p) > 0; i++ {
 		k := min(len(p), cell.MaxData)
 		if err := s.reserve(); err != nil {
 			return n, err
@@ -142,6 +155,9 @@ func (s *Stream) Write(p []byte) (int, error) {
 		}
 		n += k
 		p = p[k:]
+		if i%writeBatch == 0 {
+			s.e.flush()
+		}
 	}
 	return n, nil
 }
@@ -151,6 +167,11 @@ func (s *Stream) reserve() error {
 	e := s.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if s.pkg <= 0 || e.pkg <= 0 {
+		e.mu.Unlock()
+		e.flush() // what is queued must go before we wait for its SENDMEs
+		e.mu.Lock()
+	}
 	for (s.pkg <= 0 || e.pkg <= 0) && !s.closed && !s.ended && e.err == nil {
 		e.cond.Wait()
 	}
@@ -181,6 +202,9 @@ func (s *Stream) Close() error {
 	}
 	s.closed = true
 	sendEnd := !s.ended
+	for _, c := range s.chunks {
+		chunkPool.Put(c.buf)
+	}
 	s.chunks = nil
 	e.cond.Broadcast()
 	e.mu.Unlock()

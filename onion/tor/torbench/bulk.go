@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -88,7 +89,7 @@ func send(ctx context.Context, conn net.Conn, data payload, sk *sink) (time.Dura
 	first := time.Now()
 	for off := int64(0); off < data.size; off += ChunkSize {
 		if _, err := conn.Write(data.chunk(off)); err != nil {
-			return 0, fmt.Errorf("%w: writing after %d bytes: %w", ErrTransfer, off, err)
+			return 0, fmt.Errorf("%w: writing after %d bytes: %w", ErrTransfer, off, ctxOr(ctx, err))
 		}
 	}
 	end, err := sk.result(ctx)
@@ -96,6 +97,20 @@ func send(ctx context.Context, conn net.Conn, data payload, sk *sink) (time.Dura
 		return 0, err
 	}
 	return end.Sub(first), nil
+}
+
+// ctxOr returns ctx's error when ctx has ended (a cut write or read
+// surfaces as a timeout), else err without the addresses a *net.OpError
+// carries.
+func ctxOr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
+	}
+	return err
 }
 
 // openStream builds a circuit on p and opens a SOCKS stream to the sink

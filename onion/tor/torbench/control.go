@@ -55,7 +55,7 @@ func dialCtl(ctx context.Context, addr string, log *slog.Logger) (*ctl, error) {
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: connecting: %w", ErrControl, err)
+		return nil, fmt.Errorf("%w: connecting: %w", ErrControl, ctxOr(ctx, err))
 	}
 	tp := textproto.NewConn(nc)
 	c := &ctl{nc: nc, tp: tp, bc: control.NewConn(tp), log: log}
@@ -87,10 +87,10 @@ func (c *ctl) withDeadline(ctx context.Context, fn func() error) error {
 	if !stop() {
 		<-fired // a late cancellation must not hit the next exchange
 	}
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("%w: %w", ctx.Err(), err)
+	if err != nil {
+		return ctxOr(ctx, err)
 	}
-	return err
+	return nil
 }
 
 // do sends one command and returns its reply. Events that arrive first are

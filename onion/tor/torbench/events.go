@@ -10,8 +10,8 @@ import (
 // Parsers for the few control-protocol lines the measurement reads
 // (control-spec: EXTENDCIRCUIT's reply, the CIRC and STREAM events, and
 // the "r"/"s" lines of GETINFO ns/all). All pure: no I/O, no state. A line
-// that does not have the expected form is reported as not ok, never half
-// parsed.
+// that does not have the expected form (single spaces between fields, as
+// tor writes them) is reported as not ok, never half parsed.
 
 // circEvent is a CIRC event: "CIRC <id> <status> [<path>] [KEY=value ...]".
 type circEvent struct {
@@ -27,7 +27,7 @@ type streamEvent struct {
 
 // parseCirc parses the text of a CIRC event (the reply line after "650 ").
 func parseCirc(line string) (circEvent, bool) {
-	f := strings.Fields(line)
+	f := strings.Split(line, " ")
 	if len(f) < 3 || f[0] != "CIRC" || !isID(f[1]) || !isStatus(f[2]) {
 		return circEvent{}, false
 	}
@@ -59,7 +59,7 @@ func parsePath(s string) ([]string, bool) {
 
 // parseStream parses the text of a STREAM event.
 func parseStream(line string) (streamEvent, bool) {
-	f := strings.Fields(line)
+	f := strings.Split(line, " ")
 	if len(f) < 5 || f[0] != "STREAM" || !isID(f[1]) || !isStatus(f[2]) || (f[3] != "0" && !isID(f[3])) {
 		return streamEvent{}, false
 	}

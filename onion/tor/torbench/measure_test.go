@@ -94,6 +94,44 @@ func TestMeasure(t *testing.T) {
 	}
 }
 
+// TestMeasureCancel cancels Measure in the middle of a bulk transfer
+// through tor and checks that it returns promptly with the context's
+// error, with every tor stopped and Dir cleaned up.
+func TestMeasureCancel(t *testing.T) {
+	requireTor(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelled time.Time
+	var timer *time.Timer
+	cfg := Config{Dir: dir, Bytes: 1 << 30, Logger: testLogger(t), Progress: func(m string) {
+		if strings.Contains(m, "circuit builds") {
+			// The bulk stream opens in ~0.1 s; 1 GiB takes minutes.
+			timer = time.AfterFunc(1500*time.Millisecond, func() { cancelled = time.Now(); cancel() })
+		}
+	}}
+	_, err := Measure(ctx, cfg)
+	returned := time.Now()
+	if timer == nil || !timer.Stop() && cancelled.IsZero() {
+		t.Fatalf("Measure returned before the bulk transfer: %v", err)
+	}
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTransfer) {
+		t.Errorf("Measure = %v, want ErrTransfer wrapping context.Canceled", err)
+	}
+	t.Logf("Measure returned %v after the cancellation: %v", returned.Sub(cancelled), err)
+	if d := returned.Sub(cancelled); d > 10*time.Second {
+		t.Errorf("Measure took %v to return after the cancellation", d)
+	}
+	if left := childTors(); len(left) > 0 {
+		t.Errorf("tor processes still running after Measure: %v", left)
+	}
+	for _, d := range []string{"net", "client"} {
+		if _, err := os.Stat(filepath.Join(dir, d)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Measure left Dir/%s behind: %v", d, err)
+		}
+	}
+}
+
 func checkResult(t *testing.T, res Result, size int64, builds int, took time.Duration) {
 	t.Helper()
 	if res.Bytes != size {

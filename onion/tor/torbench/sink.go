@@ -45,7 +45,7 @@ type sink struct {
 func startSink(want int64, wantSum [sha256.Size]byte) (*sink, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("%w: sink: %w", ErrTransfer, err)
+		return nil, fmt.Errorf("%w: sink: %w", ErrTransfer, ctxOr(context.Background(), err))
 	}
 	s := &sink{ln: ln, want: want, wantSum: wantSum, done: make(chan struct{})}
 	s.wg.Go(s.serve)
@@ -63,7 +63,7 @@ func (s *sink) serve() {
 	c, err := s.ln.Accept()
 	s.ln.Close() // one connection only
 	if err != nil {
-		s.err = fmt.Errorf("%w: sink accept: %w", ErrTransfer, err)
+		s.err = fmt.Errorf("%w: sink accept: %w", ErrTransfer, ctxOr(context.Background(), err))
 		return
 	}
 	s.mu.Lock()
@@ -92,7 +92,7 @@ func (s *sink) consume(r io.Reader, h hash.Hash) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%w: sink got %d of %d bytes: %w", ErrTransfer, count, s.want, err)
+			return fmt.Errorf("%w: sink got %d of %d bytes: %w", ErrTransfer, count, s.want, ctxOr(context.Background(), err))
 		}
 	}
 	if [sha256.Size]byte(h.Sum(nil)) != s.wantSum {

@@ -199,11 +199,11 @@ func median(ds []time.Duration) time.Duration {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
+	n := len(s)
+	if n%2 == 1 {
 		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
 	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // ms formats d in milliseconds with 0.1 ms precision.
