@@ -17,9 +17,9 @@ type Stream struct {
 	id uint16
 
 	// Guarded by e.mu.
-	pkg       int      // DATA cells we may still send (stream window)
-	recv      int      // DATA cells the other end may still send us
-	consumed  int      // cells read since our last stream SENDME
+	pkg       int     // DATA cells we may still send (stream window)
+	recv      int     // DATA cells the other end may still send us
+	consumed  int     // cells read since our last stream SENDME
 	chunks    []chunk // received data, one chunk per cell
 	connected bool
 	ended     bool // the other end sent END, or the circuit died
