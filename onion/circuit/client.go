@@ -90,10 +90,10 @@ func (n *Node) Build(ctx context.Context, first *Channel, path []Hop, purpose st
 	if len(path) == 0 || len(path) > MaxHops {
 		return nil, ErrPath
 	}
-	c := &Circuit{n: n, ch: first.ch, hops: path, created: n.cfg.Now(), purpose: purpose, building: true}
+	c := &Circuit{n: n, ch: first.ch, hops: append([]Hop(nil), path...), created: n.cfg.Now(), purpose: purpose, building: true}
 	c.edge = newEdge(n, true, sender{
-		send:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(len(c.hops)-1, false, m, true) },
-		push:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(len(c.hops)-1, false, m, false) },
+		send:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(lastHop, false, m, true) },
+		push:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(lastHop, false, m, false) },
 		flush: c.ch.kick,
 	}, c.destroy)
 	id, ok := first.ch.register(c)
@@ -119,7 +119,9 @@ func (n *Node) Build(ctx context.Context, first *Channel, path []Hop, purpose st
 // addHop runs the handshake with hop i: CREATE for the first, EXTEND
 // through the circuit for the others.
 func (c *Circuit) addHop(ctx context.Context, i int) error {
+	c.mu.Lock()
 	h := c.hops[i]
+	c.mu.Unlock()
 	hs, msg, err := handshake.NewClient(c.n.cfg.NetworkID, h.OnionKey, h.Epoch, c.n.cfg.Now(), c.rand())
 	if err != nil {
 		return err
@@ -174,7 +176,10 @@ func (c *Circuit) sendCreate(msg []byte) error {
 }
 
 func (c *Circuit) sendExtend(i int, msg []byte) error {
-	m, err := cell.ExtendMsg(c.hops[i].Record, cell.HandshakeNK, msg)
+	c.mu.Lock()
+	rec := c.hops[i].Record
+	c.mu.Unlock()
+	m, err := cell.ExtendMsg(rec, cell.HandshakeNK, msg)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPath, err)
 	}
@@ -212,6 +217,9 @@ func (c *Circuit) answer(r buildReply) bool {
 	return true
 }
 
+// lastHop as originate's target means the circuit's current last hop.
+const lastHop = -1
+
 // originate encrypts m for hop target and queues it; wake wakes the
 // channel's writer.
 func (c *Circuit) originate(target int, early bool, m cell.Msg, wake bool) (relaycrypto.Tag, error) {
@@ -227,7 +235,10 @@ func (c *Circuit) originate(target int, early bool, m cell.Msg, wake bool) (rela
 		return relaycrypto.Tag{}, err
 	}
 	c.fwdMu.Lock()
-	if c.dead.Load() || target >= c.crypto.Hops() {
+	if target == lastHop {
+		target = c.crypto.Hops() - 1
+	}
+	if c.dead.Load() || target < 0 || target >= c.crypto.Hops() {
 		c.fwdMu.Unlock()
 		putCell(out)
 		return relaycrypto.Tag{}, ErrDestroyed
@@ -248,7 +259,7 @@ func (c *Circuit) originate(target int, early bool, m cell.Msg, wake bool) (rela
 
 // toLast sends a stream message to the last hop.
 func (c *Circuit) toLast(m cell.Msg) (relaycrypto.Tag, error) {
-	return c.originate(len(c.hops)-1, false, m, true)
+	return c.originate(lastHop, false, m, true)
 }
 
 func (c *Circuit) handle(ch *channel, cl *cell.Cell) bool {
@@ -317,7 +328,7 @@ func (c *Circuit) allowedFrom(hop, hops int) cell.CmdSet {
 	switch {
 	case building && hop == last:
 		return cell.Set(cell.RelayExtended, cell.RelayTruncated, cell.RelayDrop)
-	case !building && hop == len(c.hops)-1:
+	case !building && hop == last:
 		return clientEdgeMsgs
 	}
 	return cell.Set(cell.RelayDrop)
@@ -393,12 +404,16 @@ type Info struct {
 
 // Info returns the circuit's description.
 func (c *Circuit) Info() Info {
-	hops := make([]identity.NodeID, len(c.hops))
-	for i, h := range c.hops {
+	path := c.Hops()
+	hops := make([]identity.NodeID, len(path))
+	for i, h := range path {
 		hops[i] = h.NodeID
 	}
+	c.mu.Lock()
+	purpose := c.purpose
+	c.mu.Unlock()
 	s, r := c.sent.Load(), c.recv.Load()
-	return Info{Hops: hops, Age: c.n.cfg.Now().Sub(c.created), Purpose: c.purpose,
+	return Info{Hops: hops, Age: c.n.cfg.Now().Sub(c.created), Purpose: purpose,
 		CellsSent: s, CellsRecv: r, BytesSent: s * cell.MaxData, BytesRecv: r * cell.MaxData}
 }
 
@@ -415,4 +430,42 @@ func (n *Node) Circuits() []Info {
 		out = append(out, c.Info())
 	}
 	return out
+}
+
+// Extend adds hop to the end of an idle circuit (one no stream has used),
+// as the circuit manager does to a pre-built circuit once it knows the
+// destination.
+func (c *Circuit) Extend(ctx context.Context, hop Hop) error {
+	c.mu.Lock()
+	if c.building || len(c.hops) >= MaxHops {
+		c.mu.Unlock()
+		return ErrPath
+	}
+	c.building = true
+	c.hops = append(c.hops[:len(c.hops):len(c.hops)], hop)
+	idx := len(c.hops) - 1
+	c.mu.Unlock()
+	if err := c.addHop(ctx, idx); err != nil {
+		c.destroy(cell.ReasonRequested)
+		return fmt.Errorf("extend: %w", err)
+	}
+	c.mu.Lock()
+	c.building = false
+	c.mu.Unlock()
+	return nil
+}
+
+// SetPurpose labels the circuit for listings (the manager's isolation
+// key, in a form safe to show).
+func (c *Circuit) SetPurpose(p string) {
+	c.mu.Lock()
+	c.purpose = p
+	c.mu.Unlock()
+}
+
+// Hops returns the circuit's path.
+func (c *Circuit) Hops() []Hop {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Hop(nil), c.hops...)
 }

@@ -96,3 +96,49 @@ type circuitNet struct {
 }
 
 func circnetOptions() circnet.Options { return circnet.Options{} }
+
+// A 2-hop circuit extended later to a third hop carries streams to the
+// new last hop (the manager's pre-built circuits work this way).
+func TestExtendLater(t *testing.T) {
+	nw, c := startNet(t, 3, circnet.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	circ, _, err := c.Build(ctx, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := circ.Extend(ctx, nw.Hop(2)); err != nil {
+		t.Fatal(err)
+	}
+	echo(t, circ, []byte("three hops now"))
+	if h := circ.Info().Hops; len(h) != 3 || h[2] != nw.Relays[2].Keys.NodeID() {
+		t.Fatalf("hops after Extend: %v", h)
+	}
+}
+
+// An extension to a relay that is not there fails with TRUNCATED, and the
+// client tears the partial circuit down at every hop.
+func TestFailedExtensionTearsDown(t *testing.T) {
+	nw, c := startNet(t, 3, circnet.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	gone := nw.Hop(2)
+	circ, _, err := c.Build(ctx, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw.Relays[2].Close()
+	if err := circ.Extend(ctx, gone); err == nil {
+		t.Fatal("extension to a closed relay succeeded")
+	}
+	if circ.Alive() {
+		t.Fatal("the partial circuit survived a failed extension")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for nw.Relays[0].Node.Stats().Relayed+nw.Relays[1].Node.Stats().Relayed > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("relays still hold the circuit: %d, %d", nw.Relays[0].Node.Stats().Relayed, nw.Relays[1].Node.Stats().Relayed)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

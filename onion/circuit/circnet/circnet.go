@@ -182,7 +182,10 @@ func (nw *Net) wrap(i int, c circuit.Conn) circuit.Conn {
 	return c
 }
 
-var errNoTCP = errors.New("circnet: record has no TCP address")
+var (
+	errNoTCP   = errors.New("circnet: record has no TCP address")
+	errNoRelay = errors.New("circnet: no such relay")
+)
 
 func tcpOf(rec *record.Record) (string, error) {
 	for _, a := range rec.Addrs {
@@ -209,6 +212,12 @@ func (nw *Net) dialRelay(ctx context.Context, r *Relay, rec *record.Record) (cir
 		return nil, err
 	}
 	return nw.wrap(r.Index, l), nil
+}
+
+// Close stops the relay: its listener, so dials to it fail, and its node.
+func (r *Relay) Close() {
+	r.ln.Close()
+	r.Node.Close()
 }
 
 // Hop returns relay i as a path hop.
@@ -253,7 +262,24 @@ func (c *Client) Dial(ctx context.Context, i int) (*circuit.Channel, error) {
 // DialFirst opens an anonymous (NK) link from node n to relay i, as a
 // client does to its first hop, and returns it as n's channel.
 func (nw *Net) DialFirst(ctx context.Context, n *circuit.Node, i int) (*circuit.Channel, error) {
-	rec := nw.Relays[i].Record
+	l, err := nw.DialAnon(ctx, nw.Relays[i].Record.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	return n.AttachClient(l)
+}
+
+// DialAnon opens an anonymous (NK) link to the relay with node ID id.
+func (nw *Net) DialAnon(ctx context.Context, id identity.NodeID) (circuit.Conn, error) {
+	var rec *record.Record
+	for _, r := range nw.Relays {
+		if r.Record.NodeID == id {
+			rec = r.Record
+		}
+	}
+	if rec == nil {
+		return nil, errNoRelay
+	}
 	addr, err := tcpOf(rec)
 	if err != nil {
 		return nil, err
@@ -263,11 +289,16 @@ func (nw *Net) DialFirst(ctx context.Context, n *circuit.Node, i int) (*circuit.
 	if err != nil {
 		return nil, err
 	}
-	l, err := link.Dial(ctx, conn, &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now}, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
-	if err != nil {
-		return nil, err
+	return link.Dial(ctx, conn, &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now}, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
+}
+
+// Hops returns every relay as a hop (a circuit manager's directory).
+func (nw *Net) Hops() []circuit.Hop {
+	out := make([]circuit.Hop, len(nw.Relays))
+	for i := range nw.Relays {
+		out[i] = nw.Hop(i)
 	}
-	return n.AttachClient(l)
+	return out
 }
 
 // Build dials the first relay of path and builds a circuit through it.

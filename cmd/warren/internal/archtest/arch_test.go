@@ -103,7 +103,7 @@ func TestLayers(t *testing.T) {
 	forbidden := []struct{ from, to string }{
 		{"store", "overlay"}, {"store", "onion"}, {"store", "messaging"},
 		{"overlay", "messaging"}, {"overlay", "onion"},
-		{"onion/cell", "onion/tor"}, {"onion/circuit", "onion/tor"}, {"onion/relaycrypto", "onion/tor"}, {"onion/handshake", "onion/tor"},
+		{"onion/cell", "onion/tor"}, {"onion/circuit", "onion/tor"}, {"onion/relaycrypto", "onion/tor"}, {"onion/handshake", "onion/tor"}, {"onion/circmgr", "onion/tor"},
 		{"onion", "messaging"},
 		{"messaging", "onion/tor"}, {"messaging", "overlay/link"},
 	}

@@ -1,0 +1,183 @@
+package circmgr_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/warrennet/warren/onion/circmgr"
+	"github.com/warrennet/warren/onion/circuit"
+	"github.com/warrennet/warren/onion/circuit/circnet"
+	"github.com/warrennet/warren/overlay/identity"
+)
+
+type dir struct{ nw *circnet.Net }
+
+func (d dir) Relays() []circmgr.Relay { return d.nw.Hops() }
+
+type memGuards struct {
+	mu  sync.Mutex
+	ids []identity.NodeID
+}
+
+func (g *memGuards) LoadGuards(context.Context) ([]identity.NodeID, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.ids), nil
+}
+
+func (g *memGuards) SaveGuards(_ context.Context, ids []identity.NodeID) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ids = slices.Clone(ids)
+	return nil
+}
+
+func setup(t *testing.T, relays int, guards *memGuards, seed uint64) (*circnet.Net, *circmgr.Manager) {
+	t.Helper()
+	nw, err := circnet.New(relays, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	return nw, newManager(t, nw, guards, seed)
+}
+
+func newManager(t *testing.T, nw *circnet.Net, guards *memGuards, seed uint64) *circmgr.Manager {
+	c, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cfg := circmgr.Config{
+		Node: c.Node, Dir: dir{nw}, Rand: rand.New(rand.NewPCG(seed, seed)),
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) { return nw.DialAnon(ctx, g.NodeID) },
+	}
+	if guards != nil {
+		cfg.Guards = guards
+	}
+	m, err := circmgr.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// Circuits are isolated by purpose: one purpose keeps its circuit, two
+// purposes never share one, and a purpose whose circuit closed gets a new
+// one, never another purpose's.
+func TestIsolation(t *testing.T) {
+	nw, m := setup(t, 5, nil, 1)
+	dest := nw.Hop(4)
+	a1, err := m.Get(ctx(t), circmgr.Purpose{Kind: "contact", Key: "alice"}, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := m.Get(ctx(t), circmgr.Purpose{Kind: "contact", Key: "alice"}, dest)
+	b, _ := m.Get(ctx(t), circmgr.Purpose{Kind: "contact", Key: "bob"}, dest)
+	pay, _ := m.Get(ctx(t), circmgr.Purpose{Kind: "payment", Key: "alice"}, dest)
+	if a1 != a2 {
+		t.Fatal("one purpose got two circuits")
+	}
+	if b == a1 || pay == a1 || pay == b {
+		t.Fatal("two purposes share a circuit")
+	}
+	a1.Close()
+	a3, err := m.Get(ctx(t), circmgr.Purpose{Kind: "contact", Key: "alice"}, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a3 == a1 || a3 == b || a3 == pay {
+		t.Fatal("a closed purpose's replacement is an old circuit")
+	}
+	if got := a3.Info().Purpose; got != "contact" {
+		t.Fatalf("purpose label %q", got)
+	}
+}
+
+// Every path is three distinct relays, enters through a guard, and never
+// uses the destination as a middle hop.
+func TestPaths(t *testing.T) {
+	nw, m := setup(t, 6, nil, 2)
+	for i := range 40 {
+		dest := nw.Hop(i % 6)
+		c, err := m.Get(ctx(t), circmgr.Purpose{Kind: "test", Key: string(rune('a' + i))}, dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := c.Info().Hops
+		if len(h) != 3 || h[0] == h[1] || h[1] == h[2] || h[0] == h[2] {
+			t.Fatalf("request %d: path %v", i, h)
+		}
+		if h[2] != dest.NodeID {
+			t.Fatalf("request %d: last hop is not the destination", i)
+		}
+		if !slices.Contains(m.Guards(), h[0]) {
+			t.Fatalf("request %d: first hop is not a guard", i)
+		}
+	}
+	if n := len(m.Guards()); n != 3 {
+		t.Fatalf("%d guards, want 3", n)
+	}
+}
+
+// Guards survive a restart through the GuardStore: a new manager enters
+// through the same first guard.
+func TestGuardsPersist(t *testing.T) {
+	store := new(memGuards)
+	nw, m := setup(t, 6, store, 3)
+	dest := nw.Hop(5)
+	c, err := m.Get(ctx(t), circmgr.Purpose{Kind: "test"}, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := m.Guards()
+	m.Close()
+	m2 := newManager(t, nw, store, 99) // another seed: only the store can make it agree
+	c2, err := m2.Get(ctx(t), circmgr.Purpose{Kind: "test"}, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m2.Guards(), first) || c2.Info().Hops[0] != c.Info().Hops[0] {
+		t.Fatalf("guards after restart %v, before %v", m2.Guards(), first)
+	}
+}
+
+// Pre-built circuits: the manager keeps two idle guard → middle circuits,
+// and a request is served by extending one (one hop's handshake instead
+// of three).
+func TestPrebuilt(t *testing.T) {
+	nw, m := setup(t, 6, nil, 4)
+	deadline := time.Now().Add(10 * time.Second)
+	for m.Idle() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pre-built circuits after 10 s", m.Idle())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	c, err := m.Get(ctx(t), circmgr.Purpose{Kind: "test"}, nw.Hop(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	if m.Idle() != 1 && m.Idle() != 2 {
+		t.Fatalf("idle %d after a request", m.Idle())
+	}
+	s, err := c.OpenStream(ctx(t), "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	t.Logf("request served from a pre-built circuit in %s", took)
+}
