@@ -213,7 +213,7 @@ func randomHex(n int) string {
 // start runs every node's daemon.
 func (t *testnet) start(ctx context.Context, runArgs, listen []string, waits demoWaits) error {
 	for i, n := range t.nodes {
-		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn"}, runArgs...)
+		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
 		if listen[i] != "" {
 			args = append(args, "--listen", listen[i])
 		}

@@ -1,8 +1,9 @@
 // Package msg is the codec for the messages that overlay links carry: the
 // first byte of every link frame's payload says what the rest is.
 //
-// Today there are two: PING and PONG, which measure a link's round-trip
-// time end to end through the Noise session. Later layers (gossip, circuit
+// PING and PONG measure a link's round-trip time end to end through the
+// Noise session; PROTO, the first message on every link, says whether the
+// link carries overlay messages or circuit cells. Later layers (gossip, circuit
 // cells) take their own type numbers here, so a link's reader can dispatch
 // on one byte and close the link on anything it does not know.
 //
@@ -21,7 +22,25 @@ type Type uint8
 const (
 	TypePing Type = 0x01
 	TypePong Type = 0x02
+	// TypeProto is the first message the dialer of every link sends: the
+	// protocol the link carries from then on (one byte, a Proto).
+	TypeProto Type = 0x03
 )
+
+// Proto says what a link carries.
+type Proto uint8
+
+// Protocols. Values are part of the wire format.
+const (
+	ProtoOverlay  Proto = 1 // overlay messages: ping, gossip
+	ProtoCircuits Proto = 2 // circuit cells, one per frame
+)
+
+// protoLen is the encoded size of PROTO.
+const protoLen = 2
+
+// AppendProto appends the PROTO message announcing p.
+func AppendProto(dst []byte, p Proto) []byte { return append(dst, byte(TypeProto), byte(p)) }
 
 // pingLen is the encoded size of PING and PONG: type and an 8-byte nonce.
 const pingLen = 1 + 8
@@ -37,6 +56,7 @@ var (
 type Msg struct {
 	Type  Type
 	Nonce uint64 // PING, PONG
+	Proto Proto  // PROTO
 }
 
 // AppendPing appends a PING with nonce to dst.
@@ -55,6 +75,11 @@ func (m Msg) Append(dst []byte) ([]byte, error) {
 	switch m.Type {
 	case TypePing, TypePong:
 		return appendNonce(dst, m.Type, m.Nonce), nil
+	case TypeProto:
+		if m.Proto != ProtoOverlay && m.Proto != ProtoCircuits {
+			return nil, ErrUnknownType
+		}
+		return AppendProto(dst, m.Proto), nil
 	}
 	return nil, ErrUnknownType
 }
@@ -71,6 +96,13 @@ func Parse(b []byte) (Msg, error) {
 			return Msg{}, ErrLength
 		}
 		return Msg{Type: t, Nonce: binary.BigEndian.Uint64(b[1:])}, nil
+	case TypeProto:
+		if len(b) != protoLen {
+			return Msg{}, ErrLength
+		}
+		if p := Proto(b[1]); p == ProtoOverlay || p == ProtoCircuits {
+			return Msg{Type: t, Proto: p}, nil
+		}
 	}
 	return Msg{}, ErrUnknownType
 }

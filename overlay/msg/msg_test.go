@@ -12,8 +12,14 @@ var vectors = []struct {
 	want Msg
 	err  error
 }{
-	{"ping", []byte{1, 0, 0, 0, 0, 0, 0, 0, 42}, Msg{TypePing, 42}, nil},
-	{"pong", []byte{2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, Msg{TypePong, ^uint64(0)}, nil},
+	{"ping", []byte{1, 0, 0, 0, 0, 0, 0, 0, 42}, Msg{Type: TypePing, Nonce: 42}, nil},
+	{"pong", []byte{2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, Msg{Type: TypePong, Nonce: ^uint64(0)}, nil},
+	{"proto overlay", []byte{3, 1}, Msg{Type: TypeProto, Proto: ProtoOverlay}, nil},
+	{"proto circuits", []byte{3, 2}, Msg{Type: TypeProto, Proto: ProtoCircuits}, nil},
+	{"proto unknown", []byte{3, 3}, Msg{}, ErrUnknownType},
+	{"proto zero", []byte{3, 0}, Msg{}, ErrUnknownType},
+	{"proto short", []byte{3}, Msg{}, ErrLength},
+	{"proto trailing", []byte{3, 1, 0}, Msg{}, ErrLength},
 	{"empty", nil, Msg{}, ErrEmpty},
 	{"unknown", []byte{0x7f, 0, 0, 0, 0, 0, 0, 0, 0}, Msg{}, ErrUnknownType},
 	{"zero type", []byte{0}, Msg{}, ErrUnknownType},
@@ -31,7 +37,7 @@ func TestVectors(t *testing.T) {
 }
 
 func TestRoundTripAndPrefixes(t *testing.T) {
-	for _, m := range []Msg{{TypePing, 7}, {TypePong, 1 << 63}} {
+	for _, m := range []Msg{{Type: TypePing, Nonce: 7}, {Type: TypePong, Nonce: 1 << 63}, {Type: TypeProto, Proto: ProtoCircuits}} {
 		b, err := m.Append(nil)
 		if err != nil {
 			t.Fatal(err)

@@ -61,11 +61,14 @@ type Roles uint8
 
 // Role bits. Any other bit makes a record malformed.
 const (
-	RoleRelay     Roles = 1 << 0
+	RoleRelay     Roles = 1 << 0 // relays circuits (answers CREATE)
 	RoleMailbox   Roles = 1 << 1
 	RoleValidator Roles = 1 << 2
+	// RoleClient: accepts overlay links but relays no circuits; what a
+	// node announces when it has no other role.
+	RoleClient Roles = 1 << 3
 
-	KnownRoles = RoleRelay | RoleMailbox | RoleValidator
+	KnownRoles = RoleRelay | RoleMailbox | RoleValidator | RoleClient
 )
 
 // Has reports whether every bit of x is set in r (false for x == 0).
@@ -77,7 +80,7 @@ func (r Roles) Names() []string {
 	for _, n := range []struct {
 		bit  Roles
 		name string
-	}{{RoleRelay, "relay"}, {RoleMailbox, "mailbox"}, {RoleValidator, "validator"}} {
+	}{{RoleRelay, "relay"}, {RoleMailbox, "mailbox"}, {RoleValidator, "validator"}, {RoleClient, "client"}} {
 		if r.Has(n.bit) {
 			names = append(names, n.name)
 		}

@@ -214,7 +214,7 @@ func TestMalformedRecordsRefused(t *testing.T) {
 		{"zero onion", func(r *Record) { r.OnionKey = [32]byte{} }, errZeroKey},
 		{"link is onion", func(r *Record) { r.LinkKey = r.OnionKey }, errKeyReuse},
 		{"no roles", func(r *Record) { r.Roles = 0 }, errRoles},
-		{"unknown role", func(r *Record) { r.Roles |= 8 }, errRoles},
+		{"unknown role", func(r *Record) { r.Roles |= 16 }, errRoles},
 		{"expires = issued", func(r *Record) { r.ExpiresAt = r.IssuedAt }, errLifetime},
 		{"expires < issued", func(r *Record) { r.ExpiresAt = r.IssuedAt - 1 }, errLifetime},
 		{"too long", func(r *Record) { r.ExpiresAt = r.IssuedAt + uint64(MaxRecordLifetime/time.Second) + 1 }, errLifetime},
@@ -304,7 +304,7 @@ func TestRoles(t *testing.T) {
 	if !slices.Equal(r.Names(), []string{"relay", "validator"}) || Roles(0).Names() != nil {
 		t.Fatalf("Names: %v", r.Names())
 	}
-	if r.String() != "relay|validator" || Roles(0).String() != "none" || (KnownRoles|16).String() != "relay|mailbox|validator|?" {
+	if r.String() != "relay|validator" || Roles(0).String() != "none" || (KnownRoles|16).String() != "relay|mailbox|validator|client|?" {
 		t.Fatalf("String: %q", r.String())
 	}
 }

@@ -131,7 +131,7 @@ func generateVectors(t testing.TB) vectorFile {
 	add("malformed/port 0", signedEdit(two, func(m []byte) { m[offAddrs+5], m[offAddrs+6] = 0, 0 }), netA, issued, "malformed")
 	add("malformed/foreign onion", signedEdit(base, func(m []byte) { m[offAddrs+1] ^= 1 }), netA, issued, "malformed")
 	add("malformed/ipv4-mapped ipv6", mappedVector(t, keyA), netA, issued, "malformed")
-	add("malformed/unknown role bit", signedEdit(base, func(m []byte) { m[offRoles] |= 8 }), netA, issued, "malformed")
+	add("malformed/unknown role bit", signedEdit(base, func(m []byte) { m[offRoles] |= 16 }), netA, issued, "malformed")
 	add("malformed/no roles", signedEdit(base, func(m []byte) { m[offRoles] = 0 }), netA, issued, "malformed")
 	add("malformed/epoch mismatch", signedEdit(base, func(m []byte) { m[offEpoch+3]++ }), netA, issued, "malformed")
 	add("malformed/lifetime over max", signedEdit(mustMarshal(t, long), func(m []byte) { m[offExpires+7]++ }), netA, issued, "malformed")

@@ -95,7 +95,9 @@ func (c *ctl) withDeadline(ctx context.Context, fn func() error) error {
 
 // do sends one command and returns its reply. Events that arrive first are
 // queued for nextEvent. A refusal (4xx/5xx) is an error wrapping
-// ErrControl with tor's reply text.
+// ErrControl with tor's reply text, which may name a relay of the private
+// network: its throwaway fingerprints and 127.0.0.1 addresses reveal
+// nothing (tornet's StartError makes the same call).
 func (c *ctl) do(ctx context.Context, cmd string) (*control.Response, error) {
 	var resp *control.Response
 	err := c.withDeadline(ctx, func() error {

@@ -171,7 +171,7 @@ func (b *bench) run(ctx context.Context) (Result, error) {
 	}
 	res.Bytes = b.s.Bytes
 	res.MBps = float64(res.Bytes) / res.Elapsed.Seconds() / 1e6
-	b.s.progress("tor: %d bytes through a 3-hop circuit in %s: %.2f MB/s", res.Bytes, res.Elapsed.Round(time.Millisecond), res.MBps)
+	b.s.progress("tor: %s through a 3-hop circuit in %s: %.2f MB/s", size(res.Bytes), res.Elapsed.Round(time.Millisecond), res.MBps)
 	return res, nil
 }
 
@@ -204,6 +204,14 @@ func median(ds []time.Duration) time.Duration {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// size formats n bytes as "64 MiB" when it is a whole number of MiB.
+func size(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // ms formats d in milliseconds with 0.1 ms precision.

@@ -22,6 +22,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/warrennet/warren/onion/circmgr"
+	"github.com/warrennet/warren/onion/circuit"
 	"io"
 	"log/slog"
 	"os"
@@ -97,6 +99,9 @@ type Node struct {
 	book          *addrman.Book
 	gossip        *gossip.Engine
 	mgr           *peers.Manager
+	circ          *circuit.Node
+	circMgr       *circmgr.Manager
+	anonLinkCfg   *link.Config // links to guards: no identity
 	acceptLoop    *group
 	house         *group
 	started       time.Time
@@ -119,7 +124,7 @@ func SocketPath(dir string) string { return filepath.Join(dir, "warren.sock") }
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = withDefaults(cfg)
 	n := &Node{cfg: cfg, log: cfg.Logger, started: cfg.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startAPI}
+	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startCircuits, n.startAccept, n.startAPI}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			n.Close()
@@ -233,6 +238,13 @@ func (n *Node) listenLinks(ctx context.Context) error {
 		IdleTimeout:       n.cfg.Link.IdleTimeout,
 		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
 	}
+	n.anonLinkCfg = &link.Config{
+		NetworkID:         n.info.NetworkID,
+		HandshakeTimeout:  n.cfg.Link.HandshakeTimeout,
+		KeepaliveInterval: n.cfg.Link.KeepaliveInterval,
+		IdleTimeout:       n.cfg.Link.IdleTimeout,
+		Rand:              n.cfg.Rand, Now: n.cfg.Now, Logger: n.log,
+	}
 	n.ln = link.Listen(inner, n.linkCfg, n.transport.ListenerConfig())
 	return nil
 }
@@ -272,6 +284,12 @@ func (n *Node) closeAll() {
 	}
 	if n.acceptLoop != nil {
 		n.acceptLoop.Close()
+	}
+	if n.circMgr != nil {
+		n.circMgr.Close()
+	}
+	if n.circ != nil {
+		n.circ.Close()
 	}
 	if n.mgr != nil {
 		n.mgr.Close()

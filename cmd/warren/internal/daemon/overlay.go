@@ -12,6 +12,7 @@ import (
 	"github.com/warrennet/warren/overlay/gossip"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/msg"
 	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 	"github.com/warrennet/warren/store"
@@ -49,9 +50,14 @@ func (n *Node) startOverlay(ctx context.Context) error {
 		return err
 	}
 	n.mgr.Start()
+	return n.publish(ctx)
+}
+
+// startAccept serves inbound links: each is routed by what it announces.
+func (n *Node) startAccept(context.Context) error {
 	n.acceptLoop = newGroup(context.Background())
 	n.acceptLoop.Go(func(context.Context) { n.accept() })
-	return n.publish(ctx)
+	return nil
 }
 
 func (n *Node) genesis() (*genesis.Genesis, error) {
@@ -98,7 +104,7 @@ func (n *Node) staticTargets() ([]peers.Target, error) {
 	return out, nil
 }
 
-// accept hands each inbound link to the manager until the listener closes.
+// accept routes each inbound link until the listener closes.
 func (n *Node) accept() {
 	for {
 		l, err := n.ln.Accept()
@@ -109,20 +115,15 @@ func (n *Node) accept() {
 			}
 			return
 		}
-		n.mgr.Accept(l)
+		n.acceptLoop.Go(func(ctx context.Context) { n.route(ctx, l) })
 	}
 }
 
-// dialPeer opens a transport conn to t and runs the Noise IK handshake.
+// dialPeer opens an overlay link to t (Noise IK, both sides known).
 func (n *Node) dialPeer(ctx context.Context, t peers.Target) (peers.Conn, error) {
-	conn, err := n.transport.Dial(ctx, t)
+	l, err := n.dialLink(ctx, t, n.linkCfg, msg.ProtoOverlay)
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	l, err := link.Dial(ctx, conn, n.linkCfg, link.Remote{NodeID: t.NodeID, LinkKey: t.LinkKey})
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
+		return nil, err
 	}
 	return l, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/warrennet/warren/overlay/gossip/wire"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/overlay/link"
+	"github.com/warrennet/warren/overlay/msg"
 	"github.com/warrennet/warren/overlay/peers"
 	"github.com/warrennet/warren/overlay/record"
 	"github.com/warrennet/warren/store"
@@ -30,6 +31,7 @@ type tnode struct {
 	dir, listen string
 	id          identity.NodeID
 	n           *Node
+	roles       record.Roles // zero: a client
 }
 
 // makeTestnet creates count nodes whose genesis names the first two as
@@ -48,7 +50,7 @@ func makeNet(t *testing.T, count int, onion bool) []*tnode {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tn := &tnode{dir: filepath.Join(t.TempDir(), fmt.Sprint("n", i)), listen: freePort(t), id: kr.NodeID()}
+		tn := &tnode{dir: filepath.Join(t.TempDir(), fmt.Sprint("n", i)), listen: freePort(t), id: kr.NodeID(), roles: record.RoleRelay}
 		if i < 2 {
 			addr := record.TCPAddr(netip.MustParseAddrPort(tn.listen))
 			if onion {
@@ -75,7 +77,7 @@ func (tn *tnode) start(t *testing.T) {
 	n, err := Start(context.Background(), Config{
 		Dir: tn.dir, Passphrase: bytes.Clone(testPass), Listen: tn.listen, Rand: rand.Reader,
 		Link:    LinkTuning{KeepaliveInterval: 200 * time.Millisecond, IdleTimeout: time.Second},
-		Overlay: overlayTuning,
+		Overlay: overlayTuning, Roles: tn.roles,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +232,9 @@ func dialAsStranger(t *testing.T, tn *tnode) *link.Link {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := l.Send(msg.AppendProto(nil, msg.ProtoOverlay)); err != nil {
+		t.Fatal(err)
+	}
 	return l
 }
 
@@ -249,7 +254,7 @@ func TestTestnetGossipTor(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			n, err := Start(ctx, Config{
-				Dir: tn.dir, Passphrase: bytes.Clone(testPass), Rand: rand.Reader,
+				Dir: tn.dir, Passphrase: bytes.Clone(testPass), Rand: rand.Reader, Roles: record.RoleRelay,
 				Tor: &TorConfig{ExtraTorrc: net.ClientTorrc()},
 			})
 			tn.n = n
@@ -272,4 +277,10 @@ func TestTestnetGossipTor(t *testing.T) {
 	started := time.Since(start)
 	took := waitUntil(t, torGossipBound, "every node knows every record over Tor", func() bool { return knowsAll(nodes) })
 	t.Logf("5 nodes over onion services: all started in %s; every record in every book %s later", started.Round(time.Millisecond), took.Round(time.Millisecond))
+	// Circuits over the same onion links: node 0 echoes through 3-hop
+	// circuits to every other node.
+	for i := 1; i < len(nodes); i++ {
+		built := echoThrough(t, nodes[0], nodes[i], 64<<10)
+		t.Logf("over Tor: a 3-hop circuit to node %d built and echoed 64 KiB in %s", i, built.Round(time.Millisecond))
+	}
 }

@@ -106,13 +106,12 @@ func (n *Node) publishRecord(ctx context.Context) error {
 	return nil
 }
 
-// roles are the roles announced in the record. A record needs at least one;
-// every node can at least be a client, so a node without --relay announces
-// itself as a relay only when asked; until the overlay issue defines a client
-// role, the relay bit stands for "accepts links".
+// roles are the roles announced in the record. A record needs at least one:
+// a node with no other role (no --relay) is a client, which keeps overlay
+// links but answers no CREATE, so no path ever names it.
 func (n *Node) roles() record.Roles {
 	if n.cfg.Roles == 0 {
-		return record.RoleRelay
+		return record.RoleClient
 	}
 	return n.cfg.Roles
 }
