@@ -45,6 +45,7 @@ func printJSON(w io.Writer, v any) error {
 
 func printStatus(w io.Writer, st api.Status) {
 	fmt.Fprintf(w, "node      %s\nnetwork   %s\nversion   %s (pid %d, up %s)\n", st.NodeID, st.Network, st.Version, st.PID, time.Duration(st.UptimeSec*float64(time.Second)).Round(time.Second))
+	fmt.Fprintf(w, "roles     %s\n", strings.Join(st.Roles, ", "))
 	fmt.Fprintf(w, "transport %s, links on %s\nonion key epoch %d\n", st.Transport, st.Listen, st.OnionEpoch)
 	if t := st.Tor; t != nil {
 		printTor(w, t)

@@ -116,6 +116,27 @@ type BookEntry struct {
 	Expires     time.Time `json:"expires"`
 }
 
+// Circuits is what `warren circuits` shows: the node's own circuits and,
+// for a relay, what it carries for others (counts only).
+type Circuits struct {
+	Relay    bool          `json:"relay"`
+	Own      []CircuitInfo `json:"own"`
+	Guards   []string      `json:"guards"` // short IDs, primary first
+	Prebuilt int           `json:"prebuilt"`
+	Relayed  int           `json:"relayed"` // circuits this relay carries now
+	Created  uint64        `json:"created"` // CREATEs answered since start
+	Refused  uint64        `json:"refused"` // CREATEs refused (handshake, limits, queue)
+}
+
+// CircuitInfo is one of the node's own circuits.
+type CircuitInfo struct {
+	Hops      []string      `json:"hops"` // short node IDs, first hop first
+	Age       time.Duration `json:"age_ns"`
+	Purpose   string        `json:"purpose"` // the kind only ("contact", "payment", …); "" = pre-built, unassigned
+	BytesSent uint64        `json:"bytes_sent"`
+	BytesRecv uint64        `json:"bytes_recv"`
+}
+
 // AddPeerRequest asks the node to verify and store a signed peer record.
 type AddPeerRequest struct {
 	Record string `json:"record"` // base64url, as warren id --record prints

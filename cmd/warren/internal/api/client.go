@@ -53,6 +53,13 @@ func (c *Client) Peers(ctx context.Context) ([]BookEntry, error) {
 	return out, err
 }
 
+// Circuits lists the node's circuits.
+func (c *Client) Circuits(ctx context.Context) (Circuits, error) {
+	var out Circuits
+	err := c.do(ctx, http.MethodGet, "/circuits", nil, &out)
+	return out, err
+}
+
 // AddPeer hands the daemon a signed peer record.
 func (c *Client) AddPeer(ctx context.Context, rec string) (PeerResult, error) {
 	var out PeerResult

@@ -24,6 +24,8 @@ type Backend interface {
 	AddPeer(record string) (PeerResult, error)
 	// BanPeer drops a node and refuses it for d.
 	BanPeer(peer string, d time.Duration) (PeerResult, error)
+	// Circuits lists this node's own circuits and its relay counters.
+	Circuits() Circuits
 }
 
 // maxRequestBody bounds a request's JSON body.
@@ -111,6 +113,9 @@ func (s *Server) routes(b Backend) http.Handler {
 		if decodeBody(w, r, &req) {
 			answer(w)(b.AddPeer(req.Record))
 		}
+	})
+	mux.HandleFunc("GET "+Version+"/circuits", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, b.Circuits())
 	})
 	mux.HandleFunc("POST "+Version+"/peers/ban", func(w http.ResponseWriter, r *http.Request) {
 		var req BanRequest

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/warrennet/warren/cmd/warren/internal/api"
 	"github.com/warrennet/warren/onion/circmgr"
 	"github.com/warrennet/warren/onion/circuit"
 	"github.com/warrennet/warren/onion/handshake"
@@ -186,4 +187,23 @@ func (g guardStore) SaveGuards(ctx context.Context, ids []identity.NodeID) error
 		b = append(b, id[:]...)
 	}
 	return g.n.db.PutMeta(ctx, metaGuards, b)
+}
+
+// Circuits implements api.Backend.
+func (n *Node) Circuits() api.Circuits {
+	out := api.Circuits{Relay: n.roles().Has(record.RoleRelay), Prebuilt: n.circMgr.Idle()}
+	for _, g := range n.circMgr.Guards() {
+		out.Guards = append(out.Guards, g.Short())
+	}
+	for _, c := range n.circ.Circuits() {
+		ci := api.CircuitInfo{Age: c.Age, Purpose: c.Purpose, BytesSent: c.BytesSent, BytesRecv: c.BytesRecv}
+		for _, h := range c.Hops {
+			ci.Hops = append(ci.Hops, h.Short())
+		}
+		out.Own = append(out.Own, ci)
+	}
+	st := n.circ.Stats()
+	out.Relayed, out.Created = st.Relayed, st.Created
+	out.Refused = st.CreatesRefused + st.CreatesLimited + st.CreatesBusy
+	return out
 }

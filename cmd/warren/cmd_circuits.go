@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+)
+
+func cmdCircuits(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "circuits", "circuits [--dir DIR] [--json]")
+	dir := dirFlag(e, fs)
+	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	c, err := api.NewClient(daemon.SocketPath(*dir)).Circuits(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, c)
+	}
+	printCircuits(e.stdout, c)
+	return nil
+}
+
+func printCircuits(w io.Writer, c api.Circuits) {
+	fmt.Fprintf(w, "own circuits: %d (%d pre-built, waiting for a purpose); guards: %s\n",
+		len(c.Own), c.Prebuilt, orDash(strings.Join(c.Guards, " ")))
+	if len(c.Own) > 0 {
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "HOPS\tAGE\tPURPOSE\tSENT\tRECEIVED")
+		for _, ci := range c.Own {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", strings.Join(ci.Hops, " > "), ci.Age.Round(time.Second),
+				orDash(ci.Purpose), bytesStr(ci.BytesSent), bytesStr(ci.BytesRecv))
+		}
+		tw.Flush()
+	}
+	if c.Relay {
+		fmt.Fprintf(w, "relaying: %d circuit(s) for others; %d CREATE answered, %d refused since start\n", c.Relayed, c.Created, c.Refused)
+	} else {
+		fmt.Fprintln(w, "relaying: no (run with --relay to carry circuits for others)")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func bytesStr(n uint64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
