@@ -4,12 +4,14 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
+	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/onion/circuit"
 	"github.com/warrennet/warren/overlay/identity"
 )
@@ -103,6 +105,31 @@ func (m *Manager) OpenStream(ctx context.Context, p Purpose, dest Relay, service
 		}
 	}
 }
+
+// Open implements circapi.Dialer: dest is looked up in the directory.
+func (m *Manager) Open(ctx context.Context, p circapi.Purpose, dest identity.NodeID, service string) (circapi.Stream, error) {
+	var hop Relay
+	found := false
+	for _, r := range m.cfg.Dir.Relays() {
+		if r.NodeID == dest {
+			hop, found = r, true
+			break
+		}
+	}
+	if !found {
+		return nil, circapi.ErrUnknownRelay
+	}
+	s, err := m.OpenStream(ctx, p, hop, service)
+	if errors.Is(err, circuit.ErrNoService) {
+		return nil, circapi.ErrNoService
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+var _ circapi.Dialer = (*Manager)(nil)
 
 // newCircuit extends an idle pre-built circuit to dest, or builds a whole
 // path if none fits.

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/onion/circuit"
 	"github.com/warrennet/warren/overlay/identity"
 )
@@ -30,10 +31,7 @@ type GuardStore interface {
 // Purpose isolates circuits: two requests share a circuit only if their
 // purposes are equal. Kind is shown in listings; Key never is (it may name
 // a contact or a payment).
-type Purpose struct {
-	Kind string // "contact", "payment", "mailbox", "test", …
-	Key  string
-}
+type Purpose = circapi.Purpose
 
 // Config configures a Manager.
 type Config struct {

@@ -2,12 +2,14 @@ package circmgr_test
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/onion/circmgr"
 	"github.com/warrennet/warren/onion/circuit"
 	"github.com/warrennet/warren/onion/circuit/circnet"
@@ -180,4 +182,21 @@ func TestPrebuilt(t *testing.T) {
 	}
 	s.Close()
 	t.Logf("request served from a pre-built circuit in %s", took)
+}
+
+// Open (the circapi.Dialer messaging uses) finds the destination by node
+// ID and says clearly when it cannot.
+func TestOpen(t *testing.T) {
+	nw, m := setup(t, 4, nil, 5)
+	s, err := m.Open(ctx(t), circmgr.Purpose{Kind: "mailbox", Key: "x"}, nw.Relays[3].Keys.NodeID(), "echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := m.Open(ctx(t), circmgr.Purpose{}, identity.NodeID{9}, "echo"); !errors.Is(err, circapi.ErrUnknownRelay) {
+		t.Fatalf("unknown relay: %v", err)
+	}
+	if _, err := m.Open(ctx(t), circmgr.Purpose{}, nw.Relays[3].Keys.NodeID(), "nope"); !errors.Is(err, circapi.ErrNoService) {
+		t.Fatalf("unknown service: %v", err)
+	}
 }

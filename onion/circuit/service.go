@@ -3,6 +3,8 @@ package circuit
 import (
 	"io"
 	"sync"
+
+	"github.com/warrennet/warren/onion/circapi"
 )
 
 // Service handles one stream a client opened to it at this node. It owns
@@ -31,6 +33,13 @@ func (s *Services) Register(name string, svc Service) {
 	s.m[name] = svc
 	s.mu.Unlock()
 }
+
+// Handle registers h as the service called name (circapi.Host).
+func (s *Services) Handle(name string, h circapi.Handler) {
+	s.Register(name, func(st *Stream) { h(st) })
+}
+
+var _ circapi.Host = (*Services)(nil)
 
 // Names lists the registered services.
 func (s *Services) Names() []string {

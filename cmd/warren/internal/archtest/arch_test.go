@@ -231,3 +231,19 @@ func violations(t *testing.T, path string) []string {
 	})
 	return out
 }
+
+// TestMessagingReachesCircuitsThroughCircapi: messaging and the ledger
+// see circuits only through onion/circapi (and its in-memory double).
+func TestMessagingReachesCircuitsThroughCircapi(t *testing.T) {
+	for _, p := range loadPackages(t) {
+		if !under(p.ImportPath, "messaging") {
+			continue
+		}
+		for _, imp := range p.Imports {
+			r := rel(imp)
+			if strings.HasPrefix(imp, mod+"/onion") && !under(imp, "onion/circapi") {
+				t.Errorf("%s imports %s: messaging reaches circuits only through onion/circapi", rel(p.ImportPath), r)
+			}
+		}
+	}
+}

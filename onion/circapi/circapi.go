@@ -1,0 +1,53 @@
+// Package circapi is the whole of what messaging and the ledger may know
+// about circuits: open a stream to a named service on a chosen relay,
+// through a circuit kept apart from every other purpose; and, on a relay,
+// offer a named service. The circuit manager (onion/circmgr) implements
+// Dialer over real circuits; circapitest implements both sides in memory
+// for the upper layers' tests.
+//
+// It owns no state and does no I/O: it is the seam, not an implementation.
+package circapi
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/warrennet/warren/overlay/identity"
+)
+
+// Purpose isolates circuits: two opens share a circuit only if their
+// purposes are equal (each contact, each payment order, each mailbox gets
+// its own). Kind may be shown in listings; Key never is.
+type Purpose struct {
+	Kind string
+	Key  string
+}
+
+// Stream is a reliable, ordered byte stream to a service at the last hop.
+// Close ends it; the other side reads io.EOF after what was written.
+type Stream interface {
+	io.ReadWriteCloser
+}
+
+// Dialer opens streams through circuits.
+type Dialer interface {
+	// Open opens a stream to service at the relay dest, over the circuit
+	// of purpose p (built, or taken from the pre-built ones, if needed).
+	Open(ctx context.Context, p Purpose, dest identity.NodeID, service string) (Stream, error)
+}
+
+// Handler serves one stream a client opened; it owns the stream.
+type Handler func(s Stream)
+
+// Host offers services at this node's end of circuits.
+type Host interface {
+	// Handle registers (or replaces) the service called name.
+	Handle(name string, h Handler)
+}
+
+// Errors a Dialer returns, so callers can branch on them.
+var (
+	ErrUnknownRelay = errors.New("circapi: no usable record for that relay")
+	ErrNoService    = errors.New("circapi: the relay offers no such service")
+)
