@@ -75,7 +75,7 @@ func runBench(ctx context.Context, progress io.Writer, dir string, size int64, b
 }
 
 func printBench(w io.Writer, r benchResult) {
-	fmt.Fprintf(w, "3-hop circuits on this machine, %d MiB each way to a local sink, median of %d builds:\n", r.Bytes>>20, len(r.Warren.Builds))
+	fmt.Fprintf(w, "3-hop circuits on this machine, %d MiB one way to a local sink, median of %d builds:\n", r.Bytes>>20, len(r.Warren.Builds))
 	fmt.Fprintf(w, "  %-28s %10s %14s\n", "", "MB/s", "build median")
 	fmt.Fprintf(w, "  %-28s %10.1f %14s\n", "tor (private Tor network)", r.Tor.MBps, r.Tor.BuildMedian.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "  %-28s %10.1f %14s\n", "warren (loopback TCP links)", r.Warren.MBps, r.Warren.BuildMedian.Round(10*time.Microsecond))

@@ -39,6 +39,7 @@ type channel struct {
 	qmu    sync.Mutex
 	qdead  bool // the writer is gone: queue nothing more
 	active []*queue
+	queued int // cells in the active queues
 	wake   chan struct{}
 	done   chan struct{}
 
@@ -55,7 +56,7 @@ type channel struct {
 // buffered (*link.Link can).
 type bufferedConn interface{ Buffered() bool }
 
-const writeBatch = 64
+const writeBatch = 256
 
 func newChannel(n *Node, conn Conn) *channel {
 	p := conn.Peer()
@@ -207,9 +208,12 @@ func (ch *channel) kick() {
 func (ch *channel) push(q *queue, c *cell.Cell) bool {
 	ch.qmu.Lock()
 	ok := !ch.qdead && q.pushLocked(c, monoNow())
-	if ok && !q.active {
-		q.active = true
-		ch.active = append(ch.active, q)
+	if ok {
+		ch.queued++
+		if !q.active {
+			q.active = true
+			ch.active = append(ch.active, q)
+		}
 	}
 	ch.qmu.Unlock()
 	if !ok {
@@ -226,6 +230,7 @@ func (ch *channel) push(q *queue, c *cell.Cell) bool {
 func (ch *channel) closeQueue(q *queue) {
 	ch.qmu.Lock()
 	n := q.drainLocked()
+	ch.queued -= n
 	ch.qmu.Unlock()
 	ch.node.budget.sub(n)
 }
@@ -248,11 +253,17 @@ func (ch *channel) writeLoop() {
 		case <-ch.done:
 			return
 		}
-		for {
-			batch = ch.take(batch[:0])
+		// Send what was queued when woken, then wait for the next wake:
+		// every producer wakes the writer after its burst, so cells
+		// queued meanwhile are never stranded, and batches stay as large
+		// as the bursts (draining until empty would chase a producer on
+		// the other core one cell at a time).
+		for left := ch.queuedCells(); left > 0; {
+			batch = ch.take(batch[:0], min(left, writeBatch))
 			if len(batch) == 0 {
 				break
 			}
+			left -= len(batch)
 			bufs = bufs[:0]
 			for _, c := range batch {
 				bufs = append(bufs, c[:])
@@ -270,15 +281,23 @@ func (ch *channel) writeLoop() {
 	}
 }
 
-// take pops up to writeBatch cells round-robin from the active queues,
-// at most 8 from one queue per turn.
-func (ch *channel) take(batch []*cell.Cell) []*cell.Cell {
+// queuedCells is the number of cells waiting on the channel.
+func (ch *channel) queuedCells() int {
 	ch.qmu.Lock()
 	defer ch.qmu.Unlock()
-	for len(batch) < writeBatch && len(ch.active) > 0 {
+	return ch.queued
+}
+
+// take pops up to max cells round-robin from the active queues, at most 8
+// from one queue per turn.
+func (ch *channel) take(batch []*cell.Cell, max int) []*cell.Cell {
+	ch.qmu.Lock()
+	defer ch.qmu.Unlock()
+	for len(batch) < max && len(ch.active) > 0 {
 		q := ch.active[0]
-		for i := 0; i < 8 && q.n > 0 && len(batch) < writeBatch; i++ {
+		for i := 0; i < 8 && q.n > 0 && len(batch) < max; i++ {
 			batch = append(batch, q.popLocked())
+			ch.queued--
 		}
 		ch.active = ch.active[1:]
 		if q.n > 0 {
@@ -362,7 +381,7 @@ func (ch *channel) close() {
 		for _, q := range ch.active {
 			n += q.drainLocked()
 		}
-		ch.active = nil
+		ch.active, ch.queued = nil, 0
 		ch.qmu.Unlock()
 		ch.node.budget.sub(n)
 		ch.node.dropChannel(ch)

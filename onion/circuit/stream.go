@@ -20,7 +20,8 @@ type Stream struct {
 	pkg       int     // DATA cells we may still send (stream window)
 	recv      int     // DATA cells the other end may still send us
 	consumed  int     // cells read since our last stream SENDME
-	chunks    []chunk // received data, one chunk per cell
+	chunks    []chunk // received data, one chunk per cell, from head on
+	head      int
 	connected bool
 	ended     bool // the other end sent END, or the circuit died
 	endReason cell.Reason
@@ -55,8 +56,10 @@ func (s *Stream) pushLocked(p []byte) bool {
 		return true
 	}
 	b := chunkPool.Get().(*[cell.MaxData]byte)
+	if s.empty() {
+		s.e.cond.Broadcast() // a reader waits only on an empty stream
+	}
 	s.chunks = append(s.chunks, chunk{buf: b, n: copy(b[:], p)})
-	s.e.cond.Broadcast()
 	return false
 }
 
@@ -100,35 +103,50 @@ func (s *Stream) waitConnected(timeout time.Duration) error {
 func (s *Stream) Read(p []byte) (int, error) {
 	e := s.e
 	e.mu.Lock()
-	for len(s.chunks) == 0 && !s.ended && !s.closed {
+	for s.empty() && !s.ended && !s.closed {
 		e.cond.Wait()
 	}
 	if s.closed {
 		e.mu.Unlock()
 		return 0, ErrStreamClosed
 	}
-	if len(s.chunks) == 0 {
+	if s.empty() {
 		err := s.endErrLocked()
 		e.mu.Unlock()
 		return 0, err
 	}
-	ch := &s.chunks[0]
-	n := copy(p, ch.buf[ch.off:ch.n])
-	ack := false
-	if ch.off += n; ch.off == ch.n {
-		chunkPool.Put(ch.buf)
-		s.chunks[0] = chunk{}
-		s.chunks = s.chunks[1:]
-		if s.consumed++; s.consumed == StreamIncrement {
-			s.consumed, s.recv, ack = 0, s.recv+StreamIncrement, true
-		}
-	}
+	n, acks := s.readLocked(p)
 	e.mu.Unlock()
-	if ack {
+	for range acks {
 		e.send(cell.StreamSendmeMsg(s.id))
 	}
 	return n, nil
 }
+
+// readLocked copies as much queued data into p as fits, and returns how
+// many stream SENDMEs the cells it finished earn.
+func (s *Stream) readLocked(p []byte) (n, acks int) {
+	for n < len(p) && !s.empty() {
+		ch := &s.chunks[s.head]
+		k := copy(p[n:], ch.buf[ch.off:ch.n])
+		n += k
+		if ch.off += k; ch.off < ch.n {
+			break
+		}
+		chunkPool.Put(ch.buf)
+		s.chunks[s.head] = chunk{}
+		if s.head++; s.empty() {
+			s.chunks, s.head = s.chunks[:0], 0 // reuse the array from its start
+		}
+		if s.consumed++; s.consumed == StreamIncrement {
+			s.consumed, s.recv = 0, s.recv+StreamIncrement
+			acks++
+		}
+	}
+	return n, acks
+}
+
+func (s *Stream) empty() bool { return s.head == len(s.chunks) }
 
 func (s *Stream) endErrLocked() error {
 	switch s.endReason {
@@ -202,10 +220,10 @@ func (s *Stream) Close() error {
 	}
 	s.closed = true
 	sendEnd := !s.ended
-	for _, c := range s.chunks {
+	for _, c := range s.chunks[s.head:] {
 		chunkPool.Put(c.buf)
 	}
-	s.chunks = nil
+	s.chunks, s.head = nil, 0
 	e.cond.Broadcast()
 	e.mu.Unlock()
 	e.forget(s)

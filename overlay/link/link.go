@@ -27,7 +27,7 @@ var FrameSizes = wire.FrameSizes
 
 // Implementation constants.
 const (
-	readBufferSize = 16 << 10  // bufio in front of the conn
+	readBufferSize = 64 << 10  // bufio in front of the conn
 	maxWriteBatch  = 256 << 10 // SendBatch flushes beyond this
 	closeTimeout   = 50 * time.Millisecond
 )
