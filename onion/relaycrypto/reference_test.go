@@ -19,8 +19,8 @@ type refLayer struct {
 }
 
 func newRefLayer(k []byte) *refLayer {
-	l := &refLayer{kb: k[0:32], kh: k[32:64], kp: k[64:96], ks: k[96:128]}
-	copy(l.nonce[:], k[128:144])
+	l := &refLayer{kb: k[0:16], kh: k[16:32], kp: k[32:48], ks: k[48:64]}
+	copy(l.nonce[:], k[64:80])
 	return l
 }
 
@@ -148,7 +148,7 @@ func (l *refLayer) dec(cmd byte, body []byte) {
 }
 
 func (l *refLayer) update() {
-	k := l.keystream(l.nonce, 1, 144)
+	k := l.keystream(l.nonce, 1, 80)
 	tprime := l.tprime // the chain survives the rekey
 	*l = *newRefLayer(k)
 	l.tprime = tprime // and the count restarts at 0

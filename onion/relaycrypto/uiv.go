@@ -14,7 +14,7 @@ const (
 	// TagLen is the length of the tag at the start of a body; it is also
 	// the SENDME tag that authenticates flow-control acknowledgements.
 	TagLen = 16
-	// KeyLen is the key material of one direction of one hop: four AES-256
+	// KeyLen is the key material of one direction of one hop: four AES-128
 	// keys (tweakable block cipher, tweak hash, PRF input, PRF stream) and
 	// the first nonce.
 	KeyLen = 4*aesKeyLen + TagLen
@@ -26,7 +26,7 @@ const (
 	// two key updates (see update).
 	UpdateEvery = 64
 
-	aesKeyLen = 32
+	aesKeyLen = 16
 	xrLen     = BodyLen - TagLen // the part of a body the PRF covers
 	tweakLen  = TagLen + 1 + xrLen
 	// The PRF's two domains: the low bit of its counter-mode nonce.
@@ -46,7 +46,7 @@ var zeroNonce [12]byte
 // layer is one direction of one hop: the UIV+ keys, the nonce that marks
 // a cell as this hop's, and the chained tag of the previous cell.
 type layer struct {
-	tbc    cipher.Block // E_Kb: the tweakable block cipher's AES
+	tbc    cipher.Block // E_Kb: the tweakable block cipher's AES (AES-128 throughout, as Tor's CGO)
 	hash   cipher.AEAD  // AES-GCM under Kh, used only for its tag: GHASH_H(tweak) ⊕ E_Kh(J0)
 	ivKey  cipher.Block // E_Kp: maps a PRF input to a counter-mode nonce
 	stream cipher.AEAD  // AES-GCM under Ks, used only for its counter-mode keystream
@@ -67,27 +67,27 @@ func (l *layer) setKeys(k []byte) error {
 		return ErrKeyLen
 	}
 	var err error
-	if l.tbc, err = aes.NewCipher(k[0:32]); err != nil {
+	if l.tbc, err = aes.NewCipher(k[0:aesKeyLen]); err != nil {
 		return err
 	}
-	hk, err := aes.NewCipher(k[32:64])
+	hk, err := aes.NewCipher(k[aesKeyLen : 2*aesKeyLen])
 	if err != nil {
 		return err
 	}
 	if l.hash, err = cipher.NewGCM(hk); err != nil {
 		return err
 	}
-	if l.ivKey, err = aes.NewCipher(k[64:96]); err != nil {
+	if l.ivKey, err = aes.NewCipher(k[2*aesKeyLen : 3*aesKeyLen]); err != nil {
 		return err
 	}
-	sk, err := aes.NewCipher(k[96:128])
+	sk, err := aes.NewCipher(k[3*aesKeyLen : 4*aesKeyLen])
 	if err != nil {
 		return err
 	}
 	if l.stream, err = cipher.NewGCM(sk); err != nil {
 		return err
 	}
-	copy(l.nonce[:], k[128:KeyLen])
+	copy(l.nonce[:], k[4*aesKeyLen:KeyLen])
 	return nil
 }
 
