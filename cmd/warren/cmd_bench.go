@@ -16,9 +16,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "circuits" {
 		return usageError{"bench: say what to measure: warren bench circuits"}
 	}
-	fs := newFlags(e, "bench circuits", "bench circuits [--mib N] [--builds N] [--dir DIR] [--json]")
+	fs := newFlags(e, "bench circuits", "bench circuits [--mib N] [--builds N] [--transfers N] [--dir DIR] [--json]")
 	mib := fs.Int64("mib", 64, "MiB to send through each 3-hop circuit")
 	builds := fs.Int("builds", 20, "circuit builds to time (at least 20)")
+	transfers := fs.Int("transfers", 3, "bulk transfers per side, each on a fresh circuit; the median counts")
 	work := fs.String("dir", "", "working directory for the private Tor network (default: a temporary one)")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
 	if err := parse(fs, args[1:]); err != nil {
@@ -27,15 +28,15 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *mib <= 0 || *builds < torbench.MinBuilds {
-		return usageError{fmt.Sprintf("bench circuits: --mib must be positive and --builds at least %d", torbench.MinBuilds)}
+	if *mib <= 0 || *builds < torbench.MinBuilds || *transfers < 1 {
+		return usageError{fmt.Sprintf("bench circuits: --mib and --transfers must be positive and --builds at least %d", torbench.MinBuilds)}
 	}
 	dir, cleanup, err := benchDir(*work)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	res, err := runBench(ctx, e.stderr, dir, *mib<<20, *builds)
+	res, err := runBench(ctx, e.stderr, dir, *mib<<20, *builds, *transfers)
 	if err != nil {
 		return err
 	}
@@ -55,17 +56,17 @@ type benchResult struct {
 	BuildRatio float64             `json:"build_ratio"`      // Warren median build / tor median build
 }
 
-func runBench(ctx context.Context, progress io.Writer, dir string, size int64, builds int) (benchResult, error) {
+func runBench(ctx context.Context, progress io.Writer, dir string, size int64, builds, transfers int) (benchResult, error) {
 	r := benchResult{Bytes: size}
 	fmt.Fprintln(progress, "tor: measuring a 3-hop tor circuit on a private Tor network (this starts tor; about a minute)")
 	var err error
-	r.Tor, err = torbench.Measure(ctx, torbench.Config{Dir: dir, Bytes: size, Builds: builds,
+	r.Tor, err = torbench.Measure(ctx, torbench.Config{Dir: dir, Bytes: size, Builds: builds, Transfers: transfers,
 		Progress: func(m string) { fmt.Fprintln(progress, m) }})
 	if err != nil {
 		return r, fmt.Errorf("tor side: %w", err)
 	}
 	fmt.Fprintln(progress, "warren: measuring a 3-hop Warren circuit over loopback TCP links")
-	r.Warren, err = circnet.Measure(ctx, circnet.BenchConfig{Bytes: size, Builds: builds})
+	r.Warren, err = circnet.Measure(ctx, circnet.BenchConfig{Bytes: size, Builds: builds, Transfers: transfers})
 	if err != nil {
 		return r, fmt.Errorf("warren side: %w", err)
 	}
@@ -75,7 +76,8 @@ func runBench(ctx context.Context, progress io.Writer, dir string, size int64, b
 }
 
 func printBench(w io.Writer, r benchResult) {
-	fmt.Fprintf(w, "3-hop circuits on this machine, %d MiB one way to a local sink, median of %d builds:\n", r.Bytes>>20, len(r.Warren.Builds))
+	fmt.Fprintf(w, "3-hop circuits on this machine, %d MiB one way to a local sink (median of %d transfers), median of %d builds:\n",
+		r.Bytes>>20, len(r.Warren.Transfers), len(r.Warren.Builds))
 	fmt.Fprintf(w, "  %-28s %10s %14s\n", "", "MB/s", "build median")
 	fmt.Fprintf(w, "  %-28s %10.1f %14s\n", "tor (private Tor network)", r.Tor.MBps, r.Tor.BuildMedian.Round(10*time.Microsecond))
 	fmt.Fprintf(w, "  %-28s %10.1f %14s\n", "warren (loopback TCP links)", r.Warren.MBps, r.Warren.BuildMedian.Round(10*time.Microsecond))

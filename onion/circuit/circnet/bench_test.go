@@ -10,11 +10,11 @@ import (
 func TestMeasure(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := Measure(ctx, BenchConfig{Bytes: 4 << 20, Builds: 20})
+	r, err := Measure(ctx, BenchConfig{Bytes: 4 << 20, Builds: 20, Transfers: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Builds) != 20 || r.BuildMedian <= 0 || r.MBps <= 0 || r.Elapsed <= 0 {
+	if len(r.Builds) != 20 || r.BuildMedian <= 0 || r.MBps <= 0 || r.Elapsed <= 0 || len(r.Transfers) != 3 {
 		t.Fatalf("result: %+v", r)
 	}
 	t.Logf("warren 3-hop over loopback TCP: %.1f MB/s (4 MiB), build median %s", r.MBps, r.BuildMedian)

@@ -68,7 +68,7 @@ func TestMeasure(t *testing.T) {
 	const size = 4 << 20
 	dir := t.TempDir()
 	var msgs []string
-	cfg := Config{Dir: dir, Bytes: size, Builds: 20, Logger: testLogger(t),
+	cfg := Config{Dir: dir, Bytes: size, Builds: 20, Transfers: 2, Logger: testLogger(t),
 		Progress: func(m string) { msgs = append(msgs, m) }}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -81,6 +81,9 @@ func TestMeasure(t *testing.T) {
 	t.Logf("Measure took %v; progress: %q", took, msgs)
 	logResult(t, res)
 	checkResult(t, res, size, 20, took)
+	if len(res.Transfers) != 2 || res.Elapsed != median(res.Transfers) {
+		t.Errorf("transfers %v, elapsed %v: want 2 and their median", res.Transfers, res.Elapsed)
+	}
 	if !slices.ContainsFunc(msgs, func(m string) bool { return strings.HasPrefix(m, "tor: network ready (") }) {
 		t.Errorf("no \"network ready\" progress message in %q", msgs)
 	}
