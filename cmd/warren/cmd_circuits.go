@@ -13,7 +13,13 @@ import (
 )
 
 func cmdCircuits(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "circuits", "circuits [--dir DIR] [--json]")
+	if len(args) > 0 && args[0] == "echo" {
+		return cmdCircuitsEcho(ctx, e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "list" {
+		args = args[1:]
+	}
+	fs := newFlags(e, "circuits", "circuits [list] [--dir DIR] [--json] | circuits echo [--kib N] NODE")
 	dir := dirFlag(e, fs)
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
 	if err := parse(fs, args); err != nil {
@@ -67,4 +73,30 @@ func bytesStr(n uint64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+func cmdCircuitsEcho(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "circuits echo", "circuits echo [--dir DIR] [--kib N] [--json] NODE")
+	dir := dirFlag(e, fs)
+	kib := fs.Int("kib", 64, "KiB to echo")
+	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"circuits echo: name one relay (its node ID)"}
+	}
+	if *kib < 1 || *kib > daemon.MaxEcho>>10 {
+		return usageError{fmt.Sprintf("circuits echo: --kib must be 1 to %d", daemon.MaxEcho>>10)}
+	}
+	r, err := api.NewClient(daemon.SocketPath(*dir)).EchoCircuit(ctx, fs.Arg(0), *kib<<10)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, r)
+	}
+	fmt.Fprintf(e.stdout, "circuit %s: opened in %s; %d KiB echoed in %s\n", orDash(strings.Join(r.Hops, " > ")),
+		r.Open.Round(100*time.Microsecond), r.Bytes>>10, r.Echo.Round(100*time.Microsecond))
+	return nil
 }

@@ -33,13 +33,14 @@ const demoStopTimeout = 20 * time.Second
 // demoNode is one warren process started by the demo.
 type demoNode struct {
 	name, dir, pass, log string
+	id                   string // node ID, once running
 	cmd                  *exec.Cmd
 	exited               chan error
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "demo [--nodes N] [--transport onion|tcp] [--keep]")
-	count := fs.Int("nodes", 3, "number of nodes")
+	count := fs.Int("nodes", 4, "number of nodes (at least 4 for 3-hop circuits: a client and three other relays)")
 	transport := fs.String("transport", "onion", "onion: nodes are onion services on a private Tor network started for the demo; tcp: plain loopback TCP")
 	keep := fs.Bool("keep", false, "keep the demo's state directories and logs")
 	kdfMiB := fs.Uint("kdf-memory", 0, "argon2id memory in MiB for the demo nodes (0 = default)")
@@ -113,7 +114,7 @@ func demoInit(ctx context.Context, e *env, root string, count int, kdf []string)
 func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, waits demoWaits) error {
 	var records []string
 	for _, n := range nodes {
-		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn"}, runArgs...)
+		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
 		for _, r := range records {
 			args = append(args, "--peer", r)
 		}
@@ -125,6 +126,7 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 			return err
 		}
 		records = append(records, base64.RawURLEncoding.EncodeToString(info.Record))
+		n.id = info.NodeID.String()
 		fmt.Fprintf(e.stdout, "demo: node %s running (%d peer records given)\n", n.name, len(records)-1)
 	}
 	if err := demoAwaitLinks(ctx, e, nodes, waits.link); err != nil {
@@ -138,8 +140,9 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 		}
 		e.stdout.Write(out)
 	}
-	return nil
+	return demoCircuits(ctx, e, nodes)
 }
+
 
 func (n *demoNode) start(ctx context.Context, args []string, timeout time.Duration) error {
 	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -287,4 +290,49 @@ func tail(b []byte, n int) []byte {
 		return b[len(b)-n:]
 	}
 	return b
+}
+
+// demoCircuits has every node echo 64 KiB through a 3-hop circuit to
+// another node's echo service, then shows one node's circuits.
+func demoCircuits(ctx context.Context, e *env, nodes []*demoNode) error {
+	if len(nodes) < 4 {
+		fmt.Fprintf(e.stdout, "\ndemo: %d nodes are too few for 3-hop circuits (a client needs three other relays); skipping them\n", len(nodes))
+		return nil
+	}
+	if err := demoAwaitBooks(ctx, nodes, 60*time.Second); err != nil {
+		return err
+	}
+	for i, n := range nodes {
+		dest := nodes[(i+2)%len(nodes)]
+		fmt.Fprintf(e.stdout, "\n$ warren circuits echo --dir %s %s   # node %s → node %s\n", n.dir, dest.id, n.name, dest.name)
+		out, err := selfCmd(ctx, "circuits", "echo", "--dir", n.dir, dest.id).Output()
+		if err != nil {
+			return fmt.Errorf("circuit from node %s to node %s: %w", n.name, dest.name, exitDetail(err))
+		}
+		e.stdout.Write(out)
+	}
+	fmt.Fprintf(e.stdout, "\n$ warren circuits --dir %s\n", nodes[0].dir)
+	out, err := selfCmd(ctx, "circuits", "--dir", nodes[0].dir).Output()
+	if err != nil {
+		return fmt.Errorf("circuits of node %s: %w", nodes[0].name, exitDetail(err))
+	}
+	e.stdout.Write(out)
+	return nil
+}
+
+// demoAwaitBooks waits until every node's address book holds every other
+// node (their records come by gossip once linked): paths are drawn from it.
+func demoAwaitBooks(ctx context.Context, nodes []*demoNode, timeout time.Duration) error {
+	return waitFor(ctx, timeout, "every node's address book holds every other node", func() (bool, error) {
+		for _, n := range nodes {
+			list, err := api.NewClient(daemon.SocketPath(n.dir)).Peers(ctx)
+			if err != nil {
+				return false, err
+			}
+			if len(list) < len(nodes)-1 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }

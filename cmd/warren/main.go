@@ -62,7 +62,7 @@ func commands() []command {
 		{"id", "print this node's ID (its .onion address) or its signed peer record", cmdID},
 		{"passphrase", "change the passphrase (passphrase change)", cmdPassphrase},
 		{"peers", "list the address book (peers add RECORD, peers ban NODE)", cmdPeers},
-		{"circuits", "list this node's circuits (hops, age, purpose, bytes) and what it relays", cmdCircuits},
+		{"circuits", "list this node's circuits and what it relays (circuits echo NODE: test one end to end)", cmdCircuits},
 		{"bench", "measure 3-hop circuits against tor on this machine (bench circuits)", cmdBench},
 		{"testnet", "run N local nodes (loopback TCP or --tor) that find each other through gossip", cmdTestnet},
 		{"demo", "start a few local nodes, link them, show their status, stop them", cmdDemo},

@@ -137,6 +137,20 @@ type CircuitInfo struct {
 	BytesRecv uint64        `json:"bytes_recv"`
 }
 
+// EchoRequest asks the node to echo Bytes through a circuit to Node.
+type EchoRequest struct {
+	Node  string `json:"node"`
+	Bytes int    `json:"bytes"`
+}
+
+// EchoResult is what the echo measured.
+type EchoResult struct {
+	Hops  []string      `json:"hops"`    // short node IDs, first hop first
+	Open  time.Duration `json:"open_ns"` // circuit (built or extended) and stream opened
+	Echo  time.Duration `json:"echo_ns"` // all bytes sent and back
+	Bytes int           `json:"bytes"`
+}
+
 // AddPeerRequest asks the node to verify and store a signed peer record.
 type AddPeerRequest struct {
 	Record string `json:"record"` // base64url, as warren id --record prints

@@ -31,8 +31,11 @@ func NewClient(path string) *Client {
 		},
 		DisableKeepAlives: true,
 	}
-	return &Client{hc: &http.Client{Transport: tr, Timeout: 10 * time.Second}}
+	return &Client{hc: &http.Client{Transport: tr}}
 }
+
+// callTimeout bounds a call whose context has no deadline.
+const callTimeout = 10 * time.Second
 
 // Status fetches the daemon's status.
 func (c *Client) Status(ctx context.Context) (Status, error) {
@@ -60,6 +63,15 @@ func (c *Client) Circuits(ctx context.Context) (Circuits, error) {
 	return out, err
 }
 
+// EchoCircuit echoes size bytes through a circuit to node's echo service.
+func (c *Client) EchoCircuit(ctx context.Context, node string, size int) (EchoResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute) // a build over Tor may take a while
+	defer cancel()
+	var out EchoResult
+	err := c.do(ctx, http.MethodPost, "/circuits/echo", EchoRequest{Node: node, Bytes: size}, &out)
+	return out, err
+}
+
 // AddPeer hands the daemon a signed peer record.
 func (c *Client) AddPeer(ctx context.Context, rec string) (PeerResult, error) {
 	var out PeerResult
@@ -75,6 +87,11 @@ func (c *Client) BanPeer(ctx context.Context, peer string, d time.Duration) (Pee
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+	}
 	var reqBody io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)

@@ -26,6 +26,9 @@ type Backend interface {
 	BanPeer(peer string, d time.Duration) (PeerResult, error)
 	// Circuits lists this node's own circuits and its relay counters.
 	Circuits() Circuits
+	// EchoCircuit opens a stream through a 3-hop circuit to the echo
+	// service of relay node and echoes size random bytes.
+	EchoCircuit(ctx context.Context, node string, size int) (EchoResult, error)
 }
 
 // maxRequestBody bounds a request's JSON body.
@@ -117,6 +120,14 @@ func (s *Server) routes(b Backend) http.Handler {
 	mux.HandleFunc("GET "+Version+"/circuits", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, b.Circuits())
 	})
+	mux.HandleFunc("POST "+Version+"/circuits/echo", func(w http.ResponseWriter, r *http.Request) {
+		var req EchoRequest
+		// A circuit build over Tor can outlast the server's write timeout.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(3 * time.Minute))
+		if decodeBody(w, r, &req) {
+			answerT[EchoResult](w)(b.EchoCircuit(r.Context(), req.Node, req.Bytes))
+		}
+	})
 	mux.HandleFunc("POST "+Version+"/peers/ban", func(w http.ResponseWriter, r *http.Request) {
 		var req BanRequest
 		if decodeBody(w, r, &req) {
@@ -139,8 +150,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // answer writes a result, or the error as 400 (the request was refused).
-func answer(w http.ResponseWriter) func(PeerResult, error) {
-	return func(res PeerResult, err error) {
+func answer(w http.ResponseWriter) func(PeerResult, error) { return answerT[PeerResult](w) }
+
+// answerT writes res, or err as a 400 with its message.
+func answerT[T any](w http.ResponseWriter) func(T, error) {
+	return func(res T, err error) {
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, Error{Error: err.Error()})
 			return

@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdh"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
@@ -153,12 +156,22 @@ type relayDir struct{ n *Node }
 
 func (d relayDir) Relays() []circmgr.Relay {
 	var out []circmgr.Relay
-	for _, in := range d.n.book.List() {
-		r := in.Record
-		if r == nil || in.NodeID == d.n.info.NodeID || !r.Roles.Has(record.RoleRelay) {
-			continue
+	seen := map[identity.NodeID]bool{d.n.info.NodeID: true}
+	add := func(r *record.Record, raw []byte) {
+		if r == nil || seen[r.NodeID] || !r.Roles.Has(record.RoleRelay) {
+			return
 		}
-		out = append(out, circmgr.Relay{NodeID: r.NodeID, OnionKey: r.OnionKey, Epoch: r.OnionEpoch, Record: in.Raw})
+		seen[r.NodeID] = true
+		out = append(out, circmgr.Relay{NodeID: r.NodeID, OnionKey: r.OnionKey, Epoch: r.OnionEpoch, Record: raw})
+	}
+	for _, in := range d.n.book.List() {
+		add(in.Record, in.Raw)
+	}
+	// Records given with --peer count too, while still valid.
+	for _, raw := range d.n.cfg.Peers {
+		if r, err := d.n.verifyRelayRecord(raw); err == nil {
+			add(r, raw)
+		}
 	}
 	return out
 }
@@ -206,4 +219,63 @@ func (n *Node) Circuits() api.Circuits {
 	out.Relayed, out.Created = st.Relayed, st.Created
 	out.Refused = st.CreatesRefused + st.CreatesLimited + st.CreatesBusy
 	return out
+}
+
+// MaxEcho bounds what EchoCircuit sends.
+const MaxEcho = 16 << 20
+
+// EchoCircuit implements api.Backend: a diagnostic that proves circuits
+// work end to end (the demo uses it).
+func (n *Node) EchoCircuit(ctx context.Context, node string, size int) (api.EchoResult, error) {
+	id, err := identity.ParseNodeID(node)
+	if err != nil {
+		return api.EchoResult{}, err
+	}
+	if size < 1 || size > MaxEcho {
+		return api.EchoResult{}, fmt.Errorf("the echo size must be 1 to %d bytes", MaxEcho)
+	}
+	if id == n.info.NodeID {
+		return api.EchoResult{}, errors.New("a node does not build circuits to itself")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	start := time.Now()
+	p := circmgr.Purpose{Kind: "echo", Key: id.String()}
+	s, err := n.circMgr.Open(ctx, p, id, "echo")
+	if err != nil {
+		return api.EchoResult{}, err
+	}
+	defer s.Close()
+	res := api.EchoResult{Open: time.Since(start), Bytes: size}
+	if err := echoOnce(ctx, s, size); err != nil {
+		return res, err
+	}
+	res.Echo = time.Since(start) - res.Open
+	for _, c := range n.circ.Circuits() {
+		if c.Purpose == "echo" && len(c.Hops) == 3 && c.Hops[2] == id {
+			for _, h := range c.Hops {
+				res.Hops = append(res.Hops, h.Short())
+			}
+		}
+	}
+	return res, nil
+}
+
+// echoOnce writes size random bytes to s and checks they come back.
+func echoOnce(ctx context.Context, s io.ReadWriter, size int) error {
+	want := make([]byte, size)
+	rand.Read(want)
+	errc := make(chan error, 1)
+	go func() { _, err := s.Write(want); errc <- err }()
+	got := make([]byte, size)
+	if _, err := io.ReadFull(s, got); err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	if err := <-errc; err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return errors.New("echo: the bytes that came back differ")
+	}
+	return ctx.Err()
 }
