@@ -143,7 +143,6 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 	return demoCircuits(ctx, e, nodes)
 }
 
-
 func (n *demoNode) start(ctx context.Context, args []string, timeout time.Duration) error {
 	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
