@@ -143,7 +143,6 @@ func (f *fuzzRelay) step(b []byte) {
 	}
 }
 
-
 // FuzzRelaySequence (R1): sequences of cells — layered relay messages with
 // fuzzed contents (BEGIN, DATA, SENDME, END, EXTEND, …), and raw cells with
 // any header — against a relay holding one open circuit. The relay must
