@@ -50,7 +50,8 @@ tools: $(BIN)/staticcheck
 
 # Benchmarks whose figures go into docs/performance.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./overlay/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./store/... ./overlay/... ./onion/cell ./onion/handshake ./onion/relaycrypto ./onion/circuit
+	$(GO) test -run '^$$' -bench Bulk3Hop -benchtime 3x ./onion/circuit/circnet
 
 clean:
 	rm -rf $(BIN)
