@@ -198,6 +198,15 @@ func tcpOf(rec *record.Record) (string, error) {
 
 // dialRelay opens relay r's authenticated link to rec's node.
 func (nw *Net) dialRelay(ctx context.Context, r *Relay, rec *record.Record) (circuit.Conn, error) {
+	l, err := dialLink(ctx, rec, r.link)
+	if err != nil {
+		return nil, err
+	}
+	return nw.wrap(r.Index, l), nil
+}
+
+// dialLink opens a link with cfg to rec's TCP address.
+func dialLink(ctx context.Context, rec *record.Record, cfg *link.Config) (*link.Link, error) {
 	addr, err := tcpOf(rec)
 	if err != nil {
 		return nil, err
@@ -207,11 +216,7 @@ func (nw *Net) dialRelay(ctx context.Context, r *Relay, rec *record.Record) (cir
 	if err != nil {
 		return nil, err
 	}
-	l, err := link.Dial(ctx, conn, r.link, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
-	if err != nil {
-		return nil, err
-	}
-	return nw.wrap(r.Index, l), nil
+	return link.Dial(ctx, conn, cfg, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
 }
 
 // Close stops the relay: its listener, so dials to it fail, and its node.
@@ -280,16 +285,7 @@ func (nw *Net) DialAnon(ctx context.Context, id identity.NodeID) (circuit.Conn, 
 	if rec == nil {
 		return nil, errNoRelay
 	}
-	addr, err := tcpOf(rec)
-	if err != nil {
-		return nil, err
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	return link.Dial(ctx, conn, &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now}, link.Remote{NodeID: rec.NodeID, LinkKey: rec.LinkKey})
+	return dialLink(ctx, rec, &link.Config{NetworkID: nw.NetworkID, Now: nw.opts.Now})
 }
 
 // Hops returns every relay as a hop (a circuit manager's directory).
