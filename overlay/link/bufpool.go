@@ -15,7 +15,7 @@ import (
 // sent, a link at rest holds ~1.6 KiB of frame buffers (plus its bufio
 // reader), and the large buffers are shared by all links.
 const (
-	cellWire = wire.SealedHeaderLen + wire.CellSize + wire.TagLen
+	cellWire = wire.MaskedHeaderLen + wire.CellSize + wire.TagLen
 	// ownWrite fits a cell or control frame preceded by a rekey frame.
 	ownWrite = 2 * cellWire
 	// ownRead fits a sealed cell body.
@@ -26,8 +26,8 @@ const (
 // frame of class 1, 2 or 3 preceded by a rekey frame (these also hold a
 // sealed body of that class), and a full SendBatch write.
 var poolCaps = [...]int{
-	wire.SealedHeaderLen + wire.MediumSize + wire.TagLen + cellWire,
-	wire.SealedHeaderLen + wire.LargeSize + wire.TagLen + cellWire,
+	wire.MaskedHeaderLen + wire.MediumSize + wire.TagLen + cellWire,
+	wire.MaskedHeaderLen + wire.LargeSize + wire.TagLen + cellWire,
 	wire.MaxWireFrame + cellWire,
 	maxWriteBatch + cellWire,
 }

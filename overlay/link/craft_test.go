@@ -151,3 +151,21 @@ func (s *spyConn) Close() error {
 	s.closed.Store(true)
 	return s.Conn.Close()
 }
+
+// testHP is the header protection of both directions of a keyedLink
+// (testKey, an all-zero handshake hash).
+func testHP() *headerProt {
+	k := testKey
+	return newHeaderProt(&k, &[32]byte{})
+}
+
+// craftFrame appends a frame with an arbitrary (possibly invalid) header
+// and a body of size bytes (p, then zeros), sealed by cs and masked as a
+// keyedLink expects.
+func craftFrame(dst []byte, cs *noise.CipherState, hdr [wire.HeaderLen]byte, p []byte, size int) []byte {
+	b, err := sealFrame(dst, cs, testHP(), &hdr, p, size)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -8,7 +8,7 @@
 //     identity (both sides authenticated), Noise_NK_25519_AESGCM_SHA256 when
 //     it has none (an anonymous client: only the responder is
 //     authenticated). A responder accepts both. The prologue is
-//     "warren-link" || version (uint16, 1) || network ID.
+//     "warren-link" || version (uint16, 2) || network ID.
 //   - Identity binding: each side's Noise static key is certified by its
 //     ed25519 node key (a link certificate in the encrypted handshake
 //     payload), checked against the key Noise actually used.
@@ -19,13 +19,18 @@
 //     never rises above now-Window and a flood of throwaway identities
 //     cannot lock out known initiators; it can only make newcomers wait
 //     while it lasts), and a per-initiator rate limit.
-//   - Framing: an AEAD-sealed 4-byte header (type, size class, length)
-//     checked before anything is allocated, then the body padded to one of
-//     four sizes (FrameSizes: 512 = CellSize, 2048, 16384, 65519) and
-//     sealed in place; keepalive, rekey and close frames. Send pads to the
-//     smallest class; Recv accepts any class that holds the payload
-//     (padding up, e.g. as cover, is allowed). A link keeps cell-sized
-//     buffers only; larger frames borrow pooled buffers (bufpool.go).
+//   - Framing (wire format v2, frame.go): one AEAD per frame. A 4-byte
+//     header (type, size class, length) travels masked with a per-direction
+//     header-protection key (QUIC-style, the mask computed from the first 16
+//     bytes of the sealed body) and is authenticated as the body's
+//     additional data; the receiver unmasks and checks it before reading
+//     the rest of the body, so nothing is allocated for an invalid header.
+//     The body is padded to one of four sizes (FrameSizes: 512 = CellSize,
+//     2048, 16384, 65519) and sealed in place; keepalive, rekey and close
+//     frames are frames too. Send pads to the smallest class; Recv accepts
+//     any class that holds the payload (padding up, e.g. as cover, is
+//     allowed). A link keeps cell-sized buffers only; larger frames borrow
+//     pooled buffers (bufpool.go).
 //   - Node keys: certificates and Remotes with a small-order or
 //     non-canonical ed25519 node key are refused (identity.ValidNodeKey).
 //   - Deadlines on every I/O, keepalives, rekeying by frame count and time.

@@ -29,7 +29,10 @@ var (
 	// ErrRateLimited reports an initiator handshaking faster than allowed,
 	// or a new initiator while the replay table holds only fresh entries.
 	ErrRateLimited = errors.New("link: handshake rate limit exceeded")
-	// ErrProtocol reports a frame that breaks the framing rules.
+	// ErrProtocol reports a frame that breaks the framing rules. Frame
+	// headers are masked, not sealed, and checked before the AEAD, so
+	// bytes tampered with on the path may also end here (as an invalid
+	// header) rather than in ErrDecrypt.
 	ErrProtocol = errors.New("link: protocol violation")
 	// ErrTooLarge reports a payload larger than MaxPayload passed to Send.
 	ErrTooLarge = errors.New("link: payload too large")

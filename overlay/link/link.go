@@ -21,8 +21,8 @@ const (
 )
 
 // FrameSizes are the padded plaintext body sizes, smallest first. Every
-// frame on the wire is one of wire.WireSizes long: 20-byte sealed header,
-// body, 16-byte tag. Read-only.
+// frame on the wire is one of wire.WireSizes long: 4-byte masked header,
+// sealed body, 16-byte tag (frame.go). Read-only.
 var FrameSizes = wire.FrameSizes
 
 // Implementation constants.
@@ -53,17 +53,20 @@ type Link struct {
 
 	wmu        sync.Mutex
 	send       *noise.CipherState
+	sendHP     *headerProt
 	wbuf       []byte // cap ownWrite, for the link's life; see bufpool.go
 	whdr       [wire.HeaderLen]byte
 	sinceRekey uint64
 	lastRekey  time.Time
 
-	rmu   sync.Mutex
-	recv  *noise.CipherState
-	rd    *bufio.Reader
-	rhdr  [wire.SealedHeaderLen]byte
-	rbuf  []byte  // cap ownRead, for the link's life
-	rpool *[]byte // pooled body buffer lent to the last Recv, if any
+	rmu    sync.Mutex
+	recv   *noise.CipherState
+	recvHP *headerProt
+	rd     *bufio.Reader
+	rpre   [wire.PrefixLen]byte // masked header and sample, as read
+	rhdr   [wire.HeaderLen]byte // unmasked header
+	rbuf   []byte               // cap ownRead, for the link's life
+	rpool  *[]byte              // pooled body buffer lent to the last Recv, if any
 
 	errMu     sync.Mutex
 	err       error
@@ -90,6 +93,8 @@ func newLink(conn net.Conn, p *prepared, s *session, keepalive bool) *Link {
 	l := &Link{
 		conn: conn, p: p, peer: s.peer, binding: s.binding, epoch: time.Now(),
 		send: s.send, recv: s.recv, lastRekey: p.now(),
+		sendHP:  headerProtOf(s.send, &s.binding),
+		recvHP:  headerProtOf(s.recv, &s.binding),
 		rd:      bufio.NewReaderSize(conn, readBufferSize),
 		wbuf:    make([]byte, 0, ownWrite),
 		rbuf:    make([]byte, ownRead),

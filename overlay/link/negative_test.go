@@ -117,7 +117,8 @@ func flip(b []byte, i int) []byte {
 // transportFrame is a real sealed data frame under some other session.
 func transportFrame() []byte {
 	cs := noise.UnsafeNewCipherState(newSuite(nil), [32]byte{1}, 0)
-	l := &Link{send: cs, p: &prepared{rekeyMessages: 1 << 20, rekeyEvery: time.Hour}}
+	hp := headerProtOf(cs, &[32]byte{2})
+	l := &Link{send: cs, sendHP: hp, p: &prepared{rekeyMessages: 1 << 20, rekeyEvery: time.Hour}}
 	f, _ := l.sealLocked(nil, wire.FrameData, []byte("early"), 0)
 	return f
 }
@@ -160,8 +161,18 @@ func respCases() []respCase {
 			m[0] = byte(wire.KindNK1)
 			return send(m)
 		}, wire.ErrLength},
-		{"wrong version in prologue", func(t *testing.T, e *negEnv) attack {
-			m, _ := e.rawIK(prologueWith(ProtocolName, 2, testNet)).msg1(t, wire.KindIK1, initPayload(e.client, time.Now()))
+		{"v1 initiator (version 1 in prologue)", func(t *testing.T, e *negEnv) attack {
+			m, _ := e.rawIK(prologueWith(ProtocolName, 1, testNet)).msg1(t, wire.KindIK1, initPayload(e.client, time.Now()))
+			return send(m)
+		}, ErrDecrypt},
+		{"NK v1 initiator (version 1 in prologue)", func(t *testing.T, e *negEnv) attack {
+			r := e.rawNK()
+			r.prologue = prologueWith(ProtocolName, 1, testNet)
+			m, _ := r.msg1(t, wire.KindNK1, nil)
+			return send(m)
+		}, ErrDecrypt},
+		{"future version in prologue", func(t *testing.T, e *negEnv) attack {
+			m, _ := e.rawIK(prologueWith(ProtocolName, Version+1, testNet)).msg1(t, wire.KindIK1, initPayload(e.client, time.Now()))
 			return send(m)
 		}, ErrDecrypt},
 		{"wrong network ID", func(t *testing.T, e *negEnv) attack {
@@ -390,8 +401,9 @@ func TestDuplicateMsg1SameConn(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if p, err := l.Recv(); err == nil || !errors.Is(err, ErrDecrypt) {
-		t.Fatalf("Recv = %q, %v; want ErrDecrypt", p, err)
+	// The bytes unmask to a random header: refused as such, or by the AEAD.
+	if p, err := l.Recv(); err == nil || !(errors.Is(err, ErrDecrypt) || errors.Is(err, ErrProtocol)) {
+		t.Fatalf("Recv = %q, %v; want ErrDecrypt or ErrProtocol", p, err)
 	}
 	if l.Err() == nil {
 		t.Fatal("link still up")

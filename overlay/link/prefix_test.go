@@ -160,36 +160,66 @@ func TestFramePrefixAllocation(t *testing.T) {
 	}
 }
 
-// sealedHeader seals an arbitrary (possibly invalid) plaintext header.
-func sealedHeader(hdr [wire.HeaderLen]byte) []byte {
+// headerOnly is a frame with an arbitrary (possibly invalid) header and a
+// cell body, then 70,000 bytes that must never be read.
+func headerOnly(hdr [wire.HeaderLen]byte) []byte {
 	cs := noise.UnsafeNewCipherState(newSuite(nil), testKey, 0)
-	b, _ := cs.Encrypt(nil, nil, hdr[:])
-	return append(b, make([]byte, 70000)...) // a body that must never be read
+	b := craftFrame(nil, cs, hdr, nil, CellSize)
+	return append(b, make([]byte, 70000)...)
 }
 
-func TestFrameOversizeDeclared(t *testing.T) {
-	cases := []struct {
-		name string
-		hdr  [wire.HeaderLen]byte
-		want error
-	}{
-		{"length 0xffff in cell class", [4]byte{1, 0, 0xff, 0xff}, wire.ErrOversize},
-		{"length 513 in cell class", [4]byte{1, 0, 0x02, 0x01}, wire.ErrOversize},
-		{"length 65520 in max class", [4]byte{1, 3, 0xff, 0xf0}, wire.ErrOversize},
-		{"class 4", [4]byte{1, 4, 0, 1}, wire.ErrClass},
-		{"class 255", [4]byte{1, 255, 0xff, 0xff}, wire.ErrClass},
-		{"type 0", [4]byte{0, 0, 0, 0}, wire.ErrFrameType},
-		{"type 200", [4]byte{200, 0, 0, 0}, wire.ErrFrameType},
-		{"keepalive with payload", [4]byte{2, 0, 0, 5}, wire.ErrControlLen},
-		{"rekey with payload", [4]byte{3, 3, 0xff, 0xef}, wire.ErrControlLen},
+// prefixOnly is a conn whose first Read returns a frame's prefix (masked
+// header and sample) and records any later Read: a refused header must be
+// refused without reading further.
+type prefixOnly struct {
+	streamConn
+	prefix []byte
+	reads  int
+}
+
+var errReadPastPrefix = errors.New("read past the frame prefix")
+
+func (c *prefixOnly) Read(p []byte) (int, error) {
+	c.reads++
+	if c.reads > 1 {
+		return 0, errReadPastPrefix
 	}
-	for _, c := range cases {
+	return copy(p, c.prefix[:wire.PrefixLen]), nil
+}
+
+// oversizeHeaders are invalid headers, among them lengths and classes
+// beyond any body, each with the error ParseHeader gives.
+var oversizeHeaders = []struct {
+	name string
+	hdr  [wire.HeaderLen]byte
+	want error
+}{
+	{"length 0xffff in cell class", [4]byte{1, 0, 0xff, 0xff}, wire.ErrOversize},
+	{"length 513 in cell class", [4]byte{1, 0, 0x02, 0x01}, wire.ErrOversize},
+	{"length 65520 in max class", [4]byte{1, 3, 0xff, 0xf0}, wire.ErrOversize},
+	{"class 4", [4]byte{1, 4, 0, 1}, wire.ErrClass},
+	{"class 255", [4]byte{1, 255, 0xff, 0xff}, wire.ErrClass},
+	{"type 0", [4]byte{0, 0, 0, 0}, wire.ErrFrameType},
+	{"type 200", [4]byte{200, 0, 0, 0}, wire.ErrFrameType},
+	{"keepalive with payload", [4]byte{2, 0, 0, 5}, wire.ErrControlLen},
+	{"rekey with payload", [4]byte{3, 3, 0xff, 0xef}, wire.ErrControlLen},
+}
+
+// A header that unmasks to an invalid or oversize one is refused after
+// reading the prefix only, allocating nothing (no body buffer), and closes
+// the link.
+func TestFrameOversizeDeclared(t *testing.T) {
+	for _, c := range oversizeHeaders {
 		t.Run(c.name, func(t *testing.T) {
-			r := keyedLink(t, streamConn{Reader: bytes.NewReader(sealedHeader(c.hdr))}, &Config{NetworkID: testNet})
+			conn := &prefixOnly{prefix: headerOnly(c.hdr)}
+			r := keyedLink(t, conn, &Config{NetworkID: testNet})
 			var err error
 			got := allocBytes(func() { _, err = r.Recv() })
 			if !errors.Is(err, ErrProtocol) || !errors.Is(err, c.want) {
 				t.Fatalf("Recv = %v, want %v", err, c.want)
+			}
+			if conn.reads != 1 {
+				t.Fatalf("%d reads from the conn, want 1 (the prefix)", conn.reads)
 			}
 			if got > 1024 {
 				t.Fatalf("allocated %d bytes for a refused header", got)
@@ -204,11 +234,17 @@ func TestFrameOversizeDeclared(t *testing.T) {
 func TestFrameGarbageAndTamper(t *testing.T) {
 	stream, spans := frameStream(t)
 	cfg := &Config{NetworkID: testNet}
-	for _, pos := range []int{0, 19, 20, 300, spans[0].end - 1, spans[0].end + 5} {
-		bad := flip(stream, pos)
+	for _, pos := range []int{0, 3, 4, 19, 20, 300, spans[0].end - 1, spans[0].end + 5} {
+		// Trailing filler: a prefix that unmasks to a larger class finds
+		// bytes to read, so the outcome never depends on the stream's end.
+		bad := append(flip(stream, pos), make([]byte, 70000)...)
 		r := keyedLink(t, streamConn{Reader: bytes.NewReader(bad)}, cfg)
 		n, err := recvAll(r)
-		if !errors.Is(err, ErrDecrypt) || (pos < spans[0].end && n != 0) {
+		// A flip in a prefix (masked header, sample) may unmask to an
+		// invalid header (ErrProtocol); anything else fails the AEAD.
+		inPrefix := pos < wire.PrefixLen || (pos >= spans[0].end && pos < spans[0].end+wire.PrefixLen)
+		ok := errors.Is(err, ErrDecrypt) || (inPrefix && errors.Is(err, ErrProtocol))
+		if !ok || (pos < spans[0].end && n != 0) || r.Err() == nil {
 			t.Fatalf("bit flip at %d: %d frames, %v", pos, n, err)
 		}
 	}
@@ -222,11 +258,9 @@ func TestFrameGarbageAndTamper(t *testing.T) {
 
 func TestNonZeroPaddingRefused(t *testing.T) {
 	cs := noise.UnsafeNewCipherState(newSuite(nil), testKey, 0)
-	hdr := [4]byte{1, 0, 0, 4}
-	b, _ := cs.Encrypt(nil, nil, hdr[:])
 	body := make([]byte, CellSize)
 	body[100] = 1
-	b, _ = cs.Encrypt(b, nil, body)
+	b := craftFrame(nil, cs, [4]byte{1, 0, 0, 4}, body, CellSize)
 	r := keyedLink(t, streamConn{Reader: bytes.NewReader(b)}, &Config{NetworkID: testNet})
 	if _, err := r.Recv(); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("non-zero padding: %v", err)
@@ -298,11 +332,7 @@ func TestPaddedUpFramesAccepted(t *testing.T) {
 	cs := noise.UnsafeNewCipherState(newSuite(nil), testKey, 0)
 	frame := func(b []byte, hdr [wire.HeaderLen]byte, payload []byte) []byte {
 		h, _ := wire.ParseHeader(hdr[:])
-		b, _ = cs.Encrypt(b, nil, hdr[:])
-		body := make([]byte, h.BodyLen())
-		copy(body, payload)
-		b, _ = cs.Encrypt(b, nil, body)
-		return b
+		return craftFrame(b, cs, hdr, payload, h.BodyLen())
 	}
 	var stream []byte
 	stream = frame(stream, [4]byte{2, 3, 0, 0}, nil)             // keepalive, class 3

@@ -43,32 +43,34 @@ func (l *Link) Recv() ([]byte, error) {
 	}
 }
 
-// readFrameLocked reads and opens one frame. The header is authenticated
-// and parsed before the body is read, so the body buffer never exceeds the
-// declared (and bounded) class size.
+// readFrameLocked reads and opens one frame (frame.go). It reads the
+// masked header and the sample, unmasks the header and checks it before
+// reading the rest of the body, so the body buffer never exceeds the
+// (bounded) class size it declares; the AEAD then authenticates the body
+// and the header together.
 func (l *Link) readFrameLocked() (wire.Header, []byte, error) {
 	// The idle deadline matters only when a read may block: with a whole
-	// header already buffered none will, and setting a deadline (a timer
+	// prefix already buffered none will, and setting a deadline (a timer
 	// update in the runtime) per frame costs a tenth of a cell's work.
-	if l.rd.Buffered() < len(l.rhdr) {
+	if l.rd.Buffered() < len(l.rpre) {
 		l.conn.SetReadDeadline(time.Now().Add(l.p.idle))
 	}
-	if _, err := io.ReadFull(l.rd, l.rhdr[:]); err != nil {
+	if _, err := io.ReadFull(l.rd, l.rpre[:]); err != nil {
 		return wire.Header{}, nil, readErr(err)
 	}
-	plain, err := l.recv.Decrypt(l.rhdr[:0], nil, l.rhdr[:])
-	if err != nil {
-		return wire.Header{}, nil, ErrDecrypt
-	}
-	h, err := wire.ParseHeader(plain)
+	sample := l.rpre[wire.MaskedHeaderLen:]
+	copy(l.rhdr[:], l.rpre[:wire.MaskedHeaderLen])
+	l.recvHP.apply(l.rhdr[:], sample)
+	h, err := wire.ParseHeader(l.rhdr[:])
 	if err != nil {
 		return wire.Header{}, nil, fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
 	sealed := l.bodyBufLocked(h.BodyLen() + wire.TagLen)
-	if _, err := io.ReadFull(l.rd, sealed); err != nil {
+	n := copy(sealed, sample)
+	if _, err := io.ReadFull(l.rd, sealed[n:]); err != nil {
 		return wire.Header{}, nil, readErr(err)
 	}
-	body, err := l.recv.Decrypt(sealed[:0], nil, sealed)
+	body, err := l.recv.Decrypt(sealed[:0], l.rhdr[:], sealed)
 	if err != nil {
 		return wire.Header{}, nil, ErrDecrypt
 	}
@@ -115,12 +117,13 @@ func readErr(err error) error {
 	return redact(err)
 }
 
-// Buffered reports whether a whole frame header is already buffered, so
-// the next Recv will likely not wait for the network. Callers use it to
-// batch work (a circuit channel defers waking its writers until its
-// reader would block). Call it from the goroutine that calls Recv.
+// Buffered reports whether a whole frame prefix (masked header and
+// sample) is already buffered, so the next Recv will likely not wait for
+// the network. Callers use it to batch work (a circuit channel defers
+// waking its writers until its reader would block). Call it from the
+// goroutine that calls Recv.
 func (l *Link) Buffered() bool {
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
-	return l.rd.Buffered() >= wire.SealedHeaderLen
+	return l.rd.Buffered() >= wire.PrefixLen
 }

@@ -151,22 +151,14 @@ func (l *Link) maybeRekeyLocked(dst []byte, now time.Time) ([]byte, error) {
 	return dst, nil
 }
 
-var zeros [wire.MaxSize]byte
-
-// sealLocked appends one frame: the sealed header, then the body padded to
-// class c and sealed in place.
+// sealLocked appends one frame (frame.go): the masked header, then the
+// body padded to class c and sealed in place.
 func (l *Link) sealLocked(dst []byte, t wire.FrameType, p []byte, c uint8) ([]byte, error) {
 	size := wire.SizeOf(c)
-	dst = grow(dst, wire.SealedHeaderLen+size+wire.TagLen)
+	dst = grow(dst, wire.MaskedHeaderLen+size+wire.TagLen)
 	wire.Header{Type: t, Class: c, Length: uint16(len(p))}.Put(&l.whdr)
-	dst, err := l.send.Encrypt(dst, nil, l.whdr[:])
+	dst, err := sealFrame(dst, l.send, l.sendHP, &l.whdr, p, size)
 	if err != nil {
-		return nil, err
-	}
-	start := len(dst)
-	dst = append(dst, p...)
-	dst = append(dst, zeros[:size-len(p)]...)
-	if dst, err = l.send.Encrypt(dst[:start], nil, dst[start:]); err != nil {
 		return nil, err
 	}
 	l.sinceRekey++

@@ -11,12 +11,15 @@ import (
 	"github.com/warrennet/warren/overlay/link/wire"
 )
 
-// frameAuditor is a conn that decrypts everything written to it with the
-// sender's keys and records the on-wire size of every frame. It also
-// checks that each write holds whole frames only.
+// frameAuditor is a conn that opens everything written to it with the
+// sender's keys (its header protection fixed, its CipherState rekeyed on
+// rekey frames, as a receiver does) and records the on-wire size of every
+// frame. It also checks that each write holds whole frames only, that
+// control frames are cell-sized and data frames use the smallest class.
 type frameAuditor struct {
 	streamConn
 	cs     *noise.CipherState
+	hp     *headerProt
 	sizes  map[int]int
 	types  map[wire.FrameType]int
 	failed error
@@ -30,29 +33,31 @@ func (a *frameAuditor) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+func (a *frameAuditor) fail(err error) []byte {
+	a.failed = err
+	return nil
+}
+
 func (a *frameAuditor) frame(p []byte) []byte {
-	if len(p) < wire.SealedHeaderLen {
-		a.failed = fmt.Errorf("write ends inside a header")
-		return nil
+	if len(p) < wire.PrefixLen {
+		return a.fail(fmt.Errorf("write ends inside a frame prefix"))
 	}
-	hb, err := a.cs.Decrypt(nil, nil, p[:wire.SealedHeaderLen])
+	var hb [wire.HeaderLen]byte
+	copy(hb[:], p[:wire.MaskedHeaderLen])
+	a.hp.apply(hb[:], p[wire.MaskedHeaderLen:wire.PrefixLen])
+	h, err := wire.ParseHeader(hb[:])
 	if err != nil {
-		a.failed = err
-		return nil
+		return a.fail(err)
 	}
-	h, err := wire.ParseHeader(hb)
-	if err != nil {
-		a.failed = err
-		return nil
-	}
-	size := wire.SealedHeaderLen + h.BodyLen() + wire.TagLen
+	size := wire.MaskedHeaderLen + h.BodyLen() + wire.TagLen
 	if len(p) < size {
-		a.failed = fmt.Errorf("write ends inside a frame")
-		return nil
+		return a.fail(fmt.Errorf("write ends inside a frame"))
 	}
-	if _, err := a.cs.Decrypt(nil, nil, p[wire.SealedHeaderLen:size]); err != nil {
-		a.failed = err
-		return nil
+	if _, err := a.cs.Decrypt(nil, hb[:], p[wire.MaskedHeaderLen:size]); err != nil {
+		return a.fail(err)
+	}
+	if c, _ := wire.ClassFor(int(h.Length)); c != h.Class {
+		return a.fail(fmt.Errorf("%v frame of length %d in class %d", h.Type, h.Length, h.Class))
 	}
 	if h.Type == wire.FrameRekey {
 		a.cs.Rekey()
@@ -68,6 +73,7 @@ func (a *frameAuditor) frame(p []byte) []byte {
 func TestWireSizesR34(t *testing.T) {
 	a := &frameAuditor{
 		cs:    noise.UnsafeNewCipherState(newSuite(nil), testKey, 0),
+		hp:    testHP(),
 		sizes: map[int]int{}, types: map[wire.FrameType]int{},
 	}
 	l := keyedLink(t, a, &Config{NetworkID: testNet, RekeyMessages: 1000})
@@ -106,17 +112,19 @@ func TestWireSizesR34(t *testing.T) {
 			sent++
 		}
 	}
+	l.Close() // a close frame, also audited
 	if a.failed != nil {
 		t.Fatal(a.failed)
 	}
 	total := 0
 	for s, n := range a.sizes {
-		if !slices.Contains(wire.WireSizes[:], s) {
+		// 4-byte masked header, body of a class size, 16-byte tag.
+		if !slices.Contains([]int{4 + 512 + 16, 4 + 2048 + 16, 4 + 16384 + 16, 4 + 65519 + 16}, s) {
 			t.Errorf("%d frames of size %d", n, s)
 		}
 		total += n
 	}
-	if a.types[wire.FrameData] != sent || a.types[wire.FrameRekey] == 0 || a.types[wire.FrameKeepalive] == 0 {
+	if a.types[wire.FrameData] != sent || a.types[wire.FrameRekey] == 0 || a.types[wire.FrameKeepalive] == 0 || a.types[wire.FrameClose] != 1 {
 		t.Fatalf("frame types %v, sent %d", a.types, sent)
 	}
 	t.Logf("%d frames on the wire, by size %v", total, a.sizes)

@@ -15,10 +15,12 @@ import (
 
 // Spec constants: the prologue every handshake mixes in first. A peer with
 // another protocol name, version or network ID derives other keys, so its
-// first authenticated message fails to decrypt.
+// first authenticated message fails to decrypt. Version 2 is the frame
+// layout with one AEAD per frame and a masked header (frame.go); a
+// version-1 peer (separately sealed headers) fails the handshake.
 const (
 	ProtocolName = "warren-link"
-	Version      = uint16(1)
+	Version      = uint16(2)
 )
 
 // prologue returns ProtocolName || Version (big-endian) || networkID.

@@ -20,27 +20,44 @@ const (
 	NumSizes = 4
 )
 
-// Header sizes: the plaintext header and its sealed form on the wire.
+// Header sizes (link wire format v2). A frame on the wire is
+//
+//	masked header (MaskedHeaderLen) || sealed body (class size + TagLen)
+//
+// The header is not sealed on its own: it is the additional data of the
+// body's AEAD, and travels XORed with a mask computed from the first
+// SampleLen bytes of the sealed body (header protection, as in QUIC; the
+// mask is package link's business). A receiver reads PrefixLen bytes (the
+// masked header and the sample), unmasks and checks the header, and only
+// then reads the rest of the body.
 const (
-	HeaderLen       = 4
-	SealedHeaderLen = HeaderLen + TagLen
+	// HeaderLen is the plaintext header: type, class, length.
+	HeaderLen = 4
+	// MaskedHeaderLen is the header on the wire: the same 4 bytes, masked.
+	MaskedHeaderLen = HeaderLen
+	// SampleLen is how many bytes of the sealed body the mask is computed
+	// from; every body is at least CellSize long, so they always exist.
+	SampleLen = 16
+	// PrefixLen is what a receiver reads before it can check a header.
+	PrefixLen = MaskedHeaderLen + SampleLen
 )
 
 // FrameSizes lists the body sizes by class, smallest first. It is a copy
 // for callers; the codec never reads it.
 var FrameSizes = [NumSizes]int{CellSize, MediumSize, LargeSize, MaxSize}
 
-// WireSizes lists the on-wire size of a frame of each class: sealed header,
-// body, body tag. Every frame on the wire has one of these lengths.
+// WireSizes lists the on-wire size of a frame of each class: masked
+// header, sealed body, body tag (532, 2068, 16404, 65539). Every frame on
+// the wire has one of these lengths.
 var WireSizes = [NumSizes]int{
-	SealedHeaderLen + CellSize + TagLen,
-	SealedHeaderLen + MediumSize + TagLen,
-	SealedHeaderLen + LargeSize + TagLen,
-	SealedHeaderLen + MaxSize + TagLen,
+	MaskedHeaderLen + CellSize + TagLen,
+	MaskedHeaderLen + MediumSize + TagLen,
+	MaskedHeaderLen + LargeSize + TagLen,
+	MaskedHeaderLen + MaxSize + TagLen,
 }
 
 // MaxWireFrame is the largest frame on the wire.
-const MaxWireFrame = SealedHeaderLen + MaxSize + TagLen
+const MaxWireFrame = MaskedHeaderLen + MaxSize + TagLen
 
 // SizeOf returns the body size of class c, or 0 if c is not a class.
 func SizeOf(c uint8) int {
@@ -79,7 +96,8 @@ const (
 )
 
 // Header is the plaintext frame header: type, size class, payload length.
-// Byte layout: type(1) class(1) length(2, big-endian).
+// Byte layout: type(1) class(1) length(2, big-endian). On the wire it is
+// masked, and authenticated as the body's additional data.
 type Header struct {
 	Type   FrameType
 	Class  uint8

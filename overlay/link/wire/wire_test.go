@@ -159,9 +159,16 @@ func TestCertMessage(t *testing.T) {
 }
 
 func TestSizes(t *testing.T) {
-	wantWire := [NumSizes]int{548, 2084, 16420, 65555}
+	wantWire := [NumSizes]int{532, 2068, 16404, 65539}
 	if WireSizes != wantWire {
 		t.Fatalf("WireSizes = %v", WireSizes)
+	}
+	if MaxWireFrame != 65539 || PrefixLen != 20 || MaskedHeaderLen != HeaderLen {
+		t.Fatalf("MaxWireFrame %d, PrefixLen %d, MaskedHeaderLen %d", MaxWireFrame, PrefixLen, MaskedHeaderLen)
+	}
+	// The mask's sample must exist in every body, the smallest included.
+	if SampleLen > CellSize || SampleLen != 16 {
+		t.Fatalf("SampleLen %d", SampleLen)
 	}
 	for c := uint8(0); c < NumSizes; c++ {
 		if SizeOf(c) != FrameSizes[c] {
