@@ -198,6 +198,11 @@ func (m *Manager) channel(ctx context.Context, g Relay) (*circuit.Channel, error
 		return nil, err
 	}
 	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		ch.Close()
+		return nil, ErrClosed
+	}
 	if old := m.channels[g.NodeID]; old != nil && old.Alive() {
 		m.mu.Unlock()
 		ch.Close()

@@ -200,3 +200,40 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("unknown service: %v", err)
 	}
 }
+
+// Closing the manager while a request waits for its guard link must not
+// crash it: the request fails with ErrClosed (review finding).
+func TestCloseDuringDial(t *testing.T) {
+	nw, err := circnet.New(4, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	c, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	release := make(chan struct{})
+	m, err := circmgr.New(context.Background(), circmgr.Config{
+		Node: c.Node, Dir: dir{nw}, Prebuilt: 1,
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) {
+			<-release
+			return nw.DialAnon(ctx, g.NodeID)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := m.Get(context.Background(), circmgr.Purpose{Kind: "test"}, nw.Hop(3))
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	go func() { time.Sleep(50 * time.Millisecond); close(release) }()
+	m.Close()
+	if err := <-errc; !errors.Is(err, circmgr.ErrClosed) && err == nil {
+		t.Fatalf("Get during Close: %v", err)
+	}
+}

@@ -65,8 +65,21 @@ func (m *Manager) topUpGuardsLocked(relays []Relay, byID map[identity.NodeID]Rel
 			changed = true
 		}
 	}
+	// Keep at most MaxGuards: drop the oldest guards the directory no
+	// longer lists (usable ones are never dropped here).
+	for i := 0; len(m.guards) > MaxGuards && i < len(m.guards); {
+		if _, ok := byID[m.guards[i]]; !ok {
+			m.guards = slices.Delete(m.guards, i, i+1)
+			changed = true
+			continue
+		}
+		i++
+	}
 	return changed
 }
+
+// MaxGuards bounds the guard list, missing guards included.
+const MaxGuards = 8
 
 func (m *Manager) saveGuards(ids []identity.NodeID) {
 	if m.cfg.Guards == nil {

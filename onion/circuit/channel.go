@@ -26,6 +26,11 @@ type channel struct {
 	conn   Conn
 	peer   identity.NodeID // zero if anonymous
 	dialer bool            // we dialed the link: our circuit IDs have cell.DialerBit
+	// clientOnly: we dialed this link as a client (to a first hop); the
+	// peer may never open a circuit on it. Answering a CREATE here, even
+	// with a refusal, would tell a guard whether (and which) relay its
+	// anonymous client is.
+	clientOnly bool
 
 	cmu    sync.Mutex
 	circs  map[uint32]handler
@@ -37,7 +42,8 @@ type channel struct {
 	lastFill time.Time
 
 	qmu    sync.Mutex
-	qdead  bool // the writer is gone: queue nothing more
+	ctrl   *queue // DESTROYs for circuits that have no queue (refused CREATEs)
+	qdead  bool   // the writer is gone: queue nothing more
 	active []*queue
 	queued int // cells in the active queues
 	wake   chan struct{}
@@ -58,6 +64,11 @@ type bufferedConn interface{ Buffered() bool }
 
 const writeBatch = 256
 
+// maxControl bounds the DESTROYs a channel queues for refused CREATEs; past
+// it they are dropped (a peer that floods CREATEs and reads slowly gets no
+// more answers, and costs no more memory).
+const maxControl = 256
+
 func newChannel(n *Node, conn Conn) *channel {
 	p := conn.Peer()
 	ch := &channel{
@@ -69,6 +80,7 @@ func newChannel(n *Node, conn Conn) *channel {
 	if p.Authenticated {
 		ch.peer = p.NodeID
 	}
+	ch.ctrl = newQueue(ch, nil, maxControl)
 	return ch
 }
 
@@ -107,7 +119,11 @@ func (ch *channel) start() {
 }
 
 // register allocates a circuit ID of our side for h.
-func (ch *channel) register(h handler) (uint32, bool) {
+func (ch *channel) register(h handler) (uint32, bool) { return ch.registerWith(h, nil) }
+
+// registerWith is register, calling set with the ID before h becomes
+// visible to the reader (so h never handles a cell without knowing it).
+func (ch *channel) registerWith(h handler, set func(uint32)) (uint32, bool) {
 	ch.cmu.Lock()
 	defer ch.cmu.Unlock()
 	if ch.dead {
@@ -120,6 +136,9 @@ func (ch *channel) register(h handler) (uint32, bool) {
 			continue
 		}
 		if _, used := ch.circs[id]; !used {
+			if set != nil {
+				set(id)
+			}
 			ch.circs[id] = h
 			return id, true
 		}
@@ -235,13 +254,13 @@ func (ch *channel) closeQueue(q *queue) {
 	ch.node.budget.sub(n)
 }
 
-// sendControl sends a cell that belongs to no queue (DESTROY for an
-// unknown or refused circuit); it bypasses fairness but not the budget.
+// sendControl queues a cell that belongs to no circuit's queue (DESTROY
+// for a refused or torn-down circuit) on the channel's bounded control
+// queue; when that is full the cell is dropped.
 func (ch *channel) sendControl(c cell.Cell) {
-	q := newQueue(ch, nil, 1)
 	b := getCell()
 	*b = c
-	ch.send(q, b)
+	ch.send(ch.ctrl, b)
 }
 
 func (ch *channel) writeLoop() {

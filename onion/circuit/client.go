@@ -45,7 +45,7 @@ func (c *Channel) Alive() bool {
 // AttachClient serves conn (a link the caller dialed to a first hop) and
 // returns it for Build.
 func (n *Node) AttachClient(conn Conn) (*Channel, error) {
-	ch, err := n.attach(conn)
+	ch, err := n.attach(conn, true)
 	if err != nil {
 		return nil, err
 	}
@@ -96,14 +96,18 @@ func (n *Node) Build(ctx context.Context, first *Channel, path []Hop, purpose st
 		push:  func(m cell.Msg) (relaycrypto.Tag, error) { return c.originate(lastHop, false, m, false) },
 		flush: c.ch.kick,
 	}, c.destroy)
-	id, ok := first.ch.register(c)
-	if !ok {
-		return nil, ErrClosed
-	}
-	c.id, c.q = id, newQueue(first.ch, c, n.cfg.CircuitQueue)
+	c.q = newQueue(first.ch, c, n.cfg.CircuitQueue)
 	n.mu.Lock()
 	n.clients[c] = struct{}{}
 	n.mu.Unlock()
+	id, ok := first.ch.registerWith(c, func(id uint32) { c.id = id })
+	if !ok {
+		n.mu.Lock()
+		delete(n.clients, c)
+		n.mu.Unlock()
+		return nil, ErrClosed
+	}
+	_ = id
 	for i := range path {
 		if err := c.addHop(ctx, i); err != nil {
 			c.destroy(cell.ReasonRequested)

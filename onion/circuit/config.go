@@ -86,6 +86,13 @@ type Config struct {
 	// ClientLinkCircuits bounds the circuits open on one anonymous link
 	// (256).
 	ClientLinkCircuits int
+	// MaxStreamCells bounds the received stream data buffered for readers
+	// across the node, in cells (131,072, 64 MiB); a circuit whose data
+	// would pass it is destroyed (resource limit).
+	MaxStreamCells int
+	// MaxServiceStreams bounds the streams open to this node's services
+	// (4,096); a BEGIN past it is refused.
+	MaxServiceStreams int
 
 	// Trace, if set, sees every message a hop decrypts and every link it
 	// serves. Tests use it to check what each relay learns; never set it
@@ -134,6 +141,8 @@ func (c *Config) withDefaults() Config {
 	defInt(&d.CreateWorkers, defaultWorkers())
 	defInt(&d.CreateQueue, 1024)
 	defInt(&d.ClientLinkCircuits, 256)
+	defInt(&d.MaxStreamCells, 1<<17)
+	defInt(&d.MaxServiceStreams, 4096)
 	defRate := func(v *float64, x float64) {
 		if *v <= 0 {
 			*v = x

@@ -35,14 +35,16 @@ type edge struct {
 	sendMu   sync.Mutex // orders DATA cells with their SENDME bookkeeping
 	sentData int        // DATA cells sent since the last expected tag (sendMu)
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pkg     int                // circuit package window
-	expect  []relaycrypto.Tag  // SENDME tags we wait for, oldest first
-	deliver int                // DATA cells received since our last SENDME
-	streams map[uint16]*Stream // open streams
-	next    uint16             // last stream ID we picked (client)
-	err     error              // set once the circuit is gone
+	mu       sync.Mutex
+	cond     *sync.Cond
+	pkg      int                // circuit package window
+	expect   []relaycrypto.Tag  // SENDME tags we wait for, oldest first
+	recvData int                // DATA cells received
+	readData int                // of those, read by a stream's reader (or dropped)
+	ackTags  []relaycrypto.Tag  // tags of every CircIncrement-th DATA received, not yet acknowledged
+	streams  map[uint16]*Stream // open streams
+	next     uint16             // last stream ID we picked (client)
+	err      error              // set once the circuit is gone
 }
 
 // sender is how an edge reaches the other end of its circuit.
@@ -84,7 +86,10 @@ func (e *edge) handle(m cell.Msg, tag relaycrypto.Tag) {
 	case cell.RelaySendme:
 		bad = e.onSendme(m)
 	case cell.RelayData:
-		bad = e.onData(m, tag)
+		if reason, ok := e.onData(m, tag); !ok {
+			e.kill(reason)
+			return
+		}
 	case cell.RelayBegin:
 		bad = e.onBegin(m)
 	case cell.RelayConnected:
@@ -124,31 +129,52 @@ func (e *edge) onSendme(m cell.Msg) bool {
 	return s.pkg > StreamWindow
 }
 
-// onData queues data for its stream and acknowledges every
-// CircIncrement-th cell with a circuit SENDME carrying its tag.
-func (e *edge) onData(m cell.Msg, tag relaycrypto.Tag) bool {
+// onData queues data for its stream. Circuit SENDMEs go out as data is
+// read, not as it arrives, so what a circuit buffers here is bounded by
+// its window (CircWindow cells), whatever its number of streams; across
+// the node, buffered stream data is bounded by MaxStreamCells.
+func (e *edge) onData(m cell.Msg, tag relaycrypto.Tag) (cell.Reason, bool) {
 	e.mu.Lock()
-	e.deliver++
-	ack := e.deliver == CircIncrement
-	if ack {
-		e.deliver = 0
+	e.recvData++
+	if e.recvData-e.readData > CircWindow {
+		e.mu.Unlock()
+		return cell.ReasonProtocol, false // the sender ignored the window
 	}
-	s := e.streams[m.StreamID]
-	bad := false
-	if s != nil {
-		bad = s.pushLocked(m.Data)
+	if e.recvData%CircIncrement == 0 {
+		e.ackTags = append(e.ackTags, tag)
+	}
+	var acks []relaycrypto.Tag
+	reason, ok := cell.ReasonNone, true
+	if s := e.streams[m.StreamID]; s != nil && !s.ended && !s.closed {
+		reason, ok = s.pushLocked(m.Data)
+	} else {
+		acks = e.readLocked(1, acks) // a stream already gone: dropped, counted as read
 	}
 	e.mu.Unlock()
-	if bad {
-		return true
-	}
-	if ack {
-		t := [cell.SendmeTagLen]byte(tag)
-		if _, err := e.send(cell.CircuitSendmeMsg(&t)); err != nil {
-			return false // the circuit is going away anyway
+	e.ack(acks)
+	return reason, ok
+}
+
+// readLocked counts n received DATA cells as read and collects the
+// circuit SENDMEs that earns.
+func (e *edge) readLocked(n int, acks []relaycrypto.Tag) []relaycrypto.Tag {
+	for range n {
+		if e.readData++; e.readData%CircIncrement == 0 && len(e.ackTags) > 0 {
+			acks = append(acks, e.ackTags[0])
+			e.ackTags = e.ackTags[1:]
 		}
 	}
-	return false
+	return acks
+}
+
+// ack sends a circuit SENDME for each tag.
+func (e *edge) ack(tags []relaycrypto.Tag) {
+	for _, t := range tags {
+		tt := [cell.SendmeTagLen]byte(t)
+		if _, err := e.send(cell.CircuitSendmeMsg(&tt)); err != nil {
+			return // the circuit is going away anyway
+		}
+	}
 }
 
 func (e *edge) onConnected(m cell.Msg) bool {
@@ -188,7 +214,7 @@ func (e *edge) onBegin(m cell.Msg) bool {
 		return true
 	}
 	svc := e.node.cfg.Services.lookup(name)
-	if svc == nil || len(e.streams) >= MaxStreams || e.err != nil {
+	if svc == nil || len(e.streams) >= MaxStreams || e.err != nil || !e.node.serviceSlot() {
 		e.mu.Unlock()
 		reason := cell.ReasonNoService
 		if svc != nil {
@@ -198,7 +224,7 @@ func (e *edge) onBegin(m cell.Msg) bool {
 		return false
 	}
 	s := newStream(e, m.StreamID)
-	s.connected = true
+	s.connected, s.service = true, true
 	e.streams[m.StreamID] = s
 	e.mu.Unlock()
 	if _, err := e.send(cell.ConnectedMsg(m.StreamID)); err != nil {

@@ -64,6 +64,13 @@ func (r *relayCirc) tryExtend(ctx context.Context, recb, hdata []byte) (cell.Rea
 		return cell.ReasonResourceLimit, false
 	}
 	r.mu.Lock()
+	if r.dead.Load() {
+		// Destroyed while we dialed: teardown found no next hop to tell,
+		// so the next hop must never hear of this circuit.
+		r.mu.Unlock()
+		ch.unregister(id)
+		return cell.ReasonDestroyed, false
+	}
 	r.next, r.nextID, r.toNext, r.nextPeer = ch, id, newQueue(ch, r, r.n.cfg.CircuitQueue), rec.NodeID
 	created, q := r.createdCh, r.toNext
 	r.mu.Unlock()
@@ -193,5 +200,5 @@ func (n *Node) dial(ctx context.Context, rec *record.Record) (*channel, error) {
 		conn.Close()
 		return nil, errWrongPeer
 	}
-	return n.attach(conn)
+	return n.attach(conn, false)
 }

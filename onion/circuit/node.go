@@ -24,10 +24,12 @@ type Node struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	createQ  chan createJob
-	oomKick  chan struct{}
-	circuits atomic.Int64 // relayed circuits
-	stats    nodeStats
+	createQ        chan createJob
+	oomKick        chan struct{}
+	circuits       atomic.Int64 // relayed circuits
+	streamCells    atomic.Int64 // received stream data buffered for readers, in cells
+	serviceStreams atomic.Int64 // streams open to local services
+	stats          nodeStats
 
 	mu       sync.Mutex
 	closed   bool
@@ -52,6 +54,7 @@ type Stats struct {
 	CreatesBusy                      uint64 // refused because the handshake queue was full
 	CreatesLimited                   uint64 // refused by the per-link rate or circuit limits
 	Integrity, ExtendFailed, OOMKill uint64
+	StreamCells, ServiceStreams      int64 // buffered stream cells; open service streams
 }
 
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
@@ -111,12 +114,15 @@ func (n *Node) createWorker() {
 
 // Attach serves conn as a channel until it fails or the node closes.
 func (n *Node) Attach(conn Conn) error {
-	_, err := n.attach(conn)
+	_, err := n.attach(conn, false)
 	return err
 }
 
-func (n *Node) attach(conn Conn) (*channel, error) {
+// attach serves conn; clientOnly marks a link this node dialed to a first
+// hop as a client, on which the peer may never open a circuit.
+func (n *Node) attach(conn Conn, clientOnly bool) (*channel, error) {
 	ch := newChannel(n, conn)
+	ch.clientOnly = clientOnly
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
@@ -148,6 +154,7 @@ func (n *Node) addRelay(r *relayCirc) {
 	n.mu.Lock()
 	n.relays[r] = struct{}{}
 	n.mu.Unlock()
+	n.circuits.Add(1)
 }
 
 func (n *Node) dropRelay(r *relayCirc) {
@@ -158,6 +165,29 @@ func (n *Node) dropRelay(r *relayCirc) {
 	}
 	n.mu.Unlock()
 }
+
+// holdStreamCell counts one buffered stream cell; false if the node
+// already holds MaxStreamCells.
+func (n *Node) holdStreamCell() bool {
+	if n.streamCells.Add(1) > int64(n.cfg.MaxStreamCells) {
+		n.streamCells.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (n *Node) releaseStreamCells(k int) { n.streamCells.Add(-int64(k)) }
+
+// serviceSlot takes one of MaxServiceStreams.
+func (n *Node) serviceSlot() bool {
+	if n.serviceStreams.Add(1) > int64(n.cfg.MaxServiceStreams) {
+		n.serviceStreams.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (n *Node) releaseServiceSlot() { n.serviceStreams.Add(-1) }
 
 // serve runs a service on a stream, on a goroutine of the node.
 func (n *Node) serve(svc Service, s *Stream) {
@@ -247,6 +277,7 @@ func (n *Node) Stats() Stats {
 	s.Integrity = n.stats.integrity.Load()
 	s.ExtendFailed = n.stats.extendFailed.Load()
 	s.OOMKill = n.stats.oomKilled.Load()
+	s.StreamCells, s.ServiceStreams = n.streamCells.Load(), n.serviceStreams.Load()
 	return s
 }
 

@@ -55,6 +55,9 @@ type createJob struct {
 // create handles a CREATE on ch; false closes the link.
 func (n *Node) create(ch *channel, c *cell.Cell) bool {
 	id := c.CircID()
+	if ch.clientOnly {
+		return false // close the link, whatever our role
+	}
 	if n.cfg.Handshake == nil {
 		ch.sendControl(mustDestroy(id, cell.ReasonProtocol))
 		return true
@@ -69,11 +72,11 @@ func (n *Node) create(ch *channel, c *cell.Cell) bool {
 		return true
 	}
 	r := newRelayCirc(n, ch, id)
+	n.addRelay(r) // counted before it is reachable, so a teardown always uncounts it
 	if !ch.claim(id, r) {
+		n.dropRelay(r)
 		return false // a CREATE for a circuit ID in use
 	}
-	n.circuits.Add(1)
-	n.addRelay(r)
 	select {
 	case n.createQ <- createJob{r: r, c: *c}:
 	default:
@@ -104,9 +107,15 @@ func (r *relayCirc) answer(c *cell.Cell) {
 	}
 	r.fwdMu.Lock()
 	r.bwdMu.Lock()
+	if r.dead.Load() { // torn down while the handshake ran
+		crypto.Close()
+		r.bwdMu.Unlock()
+		r.fwdMu.Unlock()
+		return
+	}
 	r.crypto = crypto
 	created, err := cell.Created(r.prevID, reply)
-	ok := err == nil && !r.dead.Load()
+	ok := err == nil
 	if ok {
 		out := getCell()
 		*out = created
@@ -174,7 +183,7 @@ func (r *relayCirc) fromNext(ch *channel, c *cell.Cell) bool {
 			r.mu.Unlock()
 			return false
 		}
-		r.teardown(r.next, cell.ReasonDestroyed)
+		r.teardown(ch, cell.ReasonDestroyed)
 	default:
 		r.destroy(cell.ReasonProtocol)
 	}
@@ -351,6 +360,13 @@ func (r *relayCirc) teardown(from *channel, reason cell.Reason) {
 	if e != nil {
 		e.close(ErrDestroyed)
 	}
+	r.fwdMu.Lock()
+	r.bwdMu.Lock()
+	if r.crypto != nil {
+		r.crypto.Close() // forward secrecy: a dead circuit's keys leave memory
+	}
+	r.bwdMu.Unlock()
+	r.fwdMu.Unlock()
 	r.n.dropRelay(r)
 }
 

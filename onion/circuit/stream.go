@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/onion/cell"
+	"github.com/warrennet/warren/onion/relaycrypto"
 )
 
 // Stream is a reliable, ordered byte stream to a service at a circuit's
@@ -26,6 +27,7 @@ type Stream struct {
 	ended     bool // the other end sent END, or the circuit died
 	endReason cell.Reason
 	closed    bool // we closed it
+	service   bool // opened by a client to a service here (holds a service slot)
 }
 
 // Stream errors.
@@ -46,21 +48,21 @@ func newStream(e *edge, id uint16) *Stream {
 	return &Stream{e: e, id: id, pkg: StreamWindow, recv: StreamWindow}
 }
 
-// pushLocked queues one cell's data; true means the other end overran
-// the stream window (a violation).
-func (s *Stream) pushLocked(p []byte) bool {
-	if s.ended || s.closed {
-		return false
-	}
+// pushLocked queues one cell's data; !ok means the circuit must die: the
+// other end overran the stream window, or the node holds too much.
+func (s *Stream) pushLocked(p []byte) (cell.Reason, bool) {
 	if s.recv--; s.recv < 0 {
-		return true
+		return cell.ReasonProtocol, false
+	}
+	if !s.e.node.holdStreamCell() {
+		return cell.ReasonResourceLimit, false
 	}
 	b := chunkPool.Get().(*[cell.MaxData]byte)
 	if s.empty() {
 		s.e.cond.Broadcast() // a reader waits only on an empty stream
 	}
 	s.chunks = append(s.chunks, chunk{buf: b, n: copy(b[:], p)})
-	return false
+	return cell.ReasonNone, true
 }
 
 func (s *Stream) remoteEnd(r cell.Reason) {
@@ -74,8 +76,10 @@ func (s *Stream) waitConnected(timeout time.Duration) error {
 	e := s.e
 	timer := time.AfterFunc(timeout, func() {
 		e.mu.Lock()
-		s.remoteEnd(cell.ReasonTimeout)
-		e.cond.Broadcast()
+		if !s.connected { // CONNECTED may have won the race with the timer
+			s.remoteEnd(cell.ReasonTimeout)
+			e.cond.Broadcast()
+		}
 		e.mu.Unlock()
 	})
 	defer timer.Stop()
@@ -115,17 +119,19 @@ func (s *Stream) Read(p []byte) (int, error) {
 		e.mu.Unlock()
 		return 0, err
 	}
-	n, acks := s.readLocked(p)
+	n, acks, circAcks := s.readLocked(p)
 	e.mu.Unlock()
 	for range acks {
 		e.send(cell.StreamSendmeMsg(s.id))
 	}
+	e.ack(circAcks)
 	return n, nil
 }
 
 // readLocked copies as much queued data into p as fits, and returns how
-// many stream SENDMEs the cells it finished earn.
-func (s *Stream) readLocked(p []byte) (n, acks int) {
+// many stream SENDMEs and which circuit SENDMEs the cells it finished
+// earn.
+func (s *Stream) readLocked(p []byte) (n, acks int, circAcks []relaycrypto.Tag) {
 	for n < len(p) && !s.empty() {
 		ch := &s.chunks[s.head]
 		k := copy(p[n:], ch.buf[ch.off:ch.n])
@@ -134,6 +140,8 @@ func (s *Stream) readLocked(p []byte) (n, acks int) {
 			break
 		}
 		chunkPool.Put(ch.buf)
+		s.e.node.releaseStreamCells(1)
+		circAcks = s.e.readLocked(1, circAcks)
 		s.chunks[s.head] = chunk{}
 		if s.head++; s.empty() {
 			s.chunks, s.head = s.chunks[:0], 0 // reuse the array from its start
@@ -143,7 +151,7 @@ func (s *Stream) readLocked(p []byte) (n, acks int) {
 			acks++
 		}
 	}
-	return n, acks
+	return n, acks, circAcks
 }
 
 func (s *Stream) empty() bool { return s.head == len(s.chunks) }
@@ -220,15 +228,22 @@ func (s *Stream) Close() error {
 	}
 	s.closed = true
 	sendEnd := !s.ended
+	dropped := len(s.chunks) - s.head
 	for _, c := range s.chunks[s.head:] {
 		chunkPool.Put(c.buf)
 	}
 	s.chunks, s.head = nil, 0
+	e.node.releaseStreamCells(dropped)
+	circAcks := e.readLocked(dropped, nil)
 	e.cond.Broadcast()
 	e.mu.Unlock()
 	e.forget(s)
+	if s.service {
+		e.node.releaseServiceSlot()
+	}
 	if sendEnd {
 		e.send(cell.EndMsg(s.id, cell.ReasonNone))
 	}
+	e.ack(circAcks)
 	return nil
 }
