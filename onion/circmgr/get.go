@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/warrennet/warren/onion/circapi"
@@ -70,6 +71,17 @@ func (m *Manager) Get(ctx context.Context, p Purpose, dest Relay) (*circuit.Circ
 		return c, nil
 	}
 	delete(m.assigned, key)
+	lock := m.keyLock(key)
+	m.mu.Unlock()
+	// One build per purpose at a time: a second request waits for the
+	// first's circuit instead of building (and leaking) its own.
+	lock.Lock()
+	defer lock.Unlock()
+	m.mu.Lock()
+	if c := m.assigned[key]; c != nil && c.Alive() {
+		m.mu.Unlock()
+		return c, nil
+	}
 	m.mu.Unlock()
 	var last error
 	for range m.cfg.BuildRetry {
@@ -89,6 +101,27 @@ func (m *Manager) Get(ctx context.Context, p Purpose, dest Relay) (*circuit.Circ
 		return c, nil
 	}
 	return nil, last
+}
+
+// keyLock returns the build lock of key; m.mu must be held. Locks of
+// purposes without a live circuit are dropped when the map grows.
+func (m *Manager) keyLock(key assignKey) *sync.Mutex {
+	if m.building == nil {
+		m.building = map[assignKey]*sync.Mutex{}
+	}
+	l := m.building[key]
+	if l == nil {
+		if len(m.building) >= 4096 {
+			for k := range m.building {
+				if m.assigned[k] == nil {
+					delete(m.building, k)
+				}
+			}
+		}
+		l = new(sync.Mutex)
+		m.building[key] = l
+	}
+	return l
 }
 
 // OpenStream opens a stream to service at dest on p's circuit, retrying

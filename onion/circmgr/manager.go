@@ -70,6 +70,7 @@ type Manager struct {
 	channels map[identity.NodeID]*circuit.Channel
 	idle     []*circuit.Circuit // pre-built guard → middle, no purpose yet
 	assigned map[assignKey]*circuit.Circuit
+	building map[assignKey]*sync.Mutex // one build per purpose at a time
 }
 
 // Idle returns how many pre-built circuits wait for a purpose.

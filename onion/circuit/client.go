@@ -269,8 +269,12 @@ func (c *Circuit) toLast(m cell.Msg) (relaycrypto.Tag, error) {
 func (c *Circuit) handle(ch *channel, cl *cell.Cell) bool {
 	switch cl.Cmd() {
 	case cell.CmdCreated:
+		// Legal only as the first hop's answer to CREATE.
+		c.bwdMu.Lock()
+		first := c.crypto.Hops() == 0
+		c.bwdMu.Unlock()
 		h, err := cl.CreatedBody()
-		if err != nil || !c.answer(buildReply{hdata: append([]byte(nil), h...), ok: true}) {
+		if err != nil || !first || !c.answer(buildReply{hdata: append([]byte(nil), h...), ok: true}) {
 			c.destroy(cell.ReasonProtocol)
 		}
 	case cell.CmdRelay:

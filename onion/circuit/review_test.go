@@ -3,6 +3,7 @@ package circuit_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,7 +51,7 @@ func TestExtendThenDestroyLeavesNothing(t *testing.T) {
 // createFlood is a peer that sends CREATEs (that will be refused) as fast
 // as it can and never lets a write complete.
 type createFlood struct {
-	n     int
+	n     atomic.Int64
 	block chan struct{}
 }
 
@@ -59,12 +60,12 @@ func (f *createFlood) SendBatch([][]byte) error { <-f.block; return errors.New("
 func (f *createFlood) Close() error             { return nil }
 func (f *createFlood) Peer() link.PeerInfo      { return link.PeerInfo{} }
 func (f *createFlood) Recv() ([]byte, error) {
-	if f.n >= 20000 {
+	if f.n.Load() >= 20000 {
 		<-f.block
 		return nil, errors.New("closed")
 	}
-	f.n++
-	c, _ := cell.Create(cell.DialerBit|uint32(f.n), cell.HandshakeNK, make([]byte, 60))
+	id := f.n.Add(1)
+	c, _ := cell.Create(cell.DialerBit|uint32(id), cell.HandshakeNK, make([]byte, 60))
 	return c[:], nil
 }
 
@@ -80,7 +81,7 @@ func TestRefusalsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for f.n < 20000 && time.Now().Before(deadline) {
+	for f.n.Load() < 20000 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if q := n.Stats().QueuedCells; q > 512 { // the control queue (256) and one batch in the blocked writer

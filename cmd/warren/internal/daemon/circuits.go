@@ -76,10 +76,33 @@ func (n *Node) verifyRelayRecord(b []byte) (*record.Record, error) {
 	if !rec.Roles.Has(record.RoleRelay) {
 		return nil, errNotRelay
 	}
+	if !n.addr.IsLoopback() && !publicTCP(rec) {
+		return nil, errPrivateAddr // EXTEND must not make us dial into a private network
+	}
 	return rec, nil
 }
 
-var errNotRelay = errors.New("daemon: the record is not a relay's")
+var (
+	errNotRelay    = errors.New("daemon: the record is not a relay's")
+	errPrivateAddr = errors.New("daemon: the record names a loopback or private address")
+)
+
+// publicTCP reports whether every TCP address of rec is a public unicast
+// one (onion addresses always are fine). Only a node that itself runs on
+// loopback — a local test network — extends to loopback addresses.
+func publicTCP(rec *record.Record) bool {
+	for _, a := range rec.Addrs {
+		ap, ok := a.TCP()
+		if !ok {
+			continue
+		}
+		ip := ap.Addr()
+		if !ip.IsGlobalUnicast() || ip.IsPrivate() || ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
 
 // dialLink opens a link to t and announces what it will carry.
 func (n *Node) dialLink(ctx context.Context, t peers.Target, cfg *link.Config, proto msg.Proto) (*link.Link, error) {
