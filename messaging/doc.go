@@ -2,7 +2,8 @@
 // messages (invitations, ratchet, envelopes, mailboxes) and, under
 // messaging/ledger, anonymous payments.
 //
-// Nothing lives here yet. Messaging reaches circuits only through a small
-// interface that the circuits layer defines; it never imports overlay/link or
-// onion/tor. This package does no I/O.
+// So far: messaging/ratchet, the end-to-end session (hybrid X25519 +
+// ML-KEM-768 key agreement, Double Ratchet with header encryption).
+// Messaging reaches circuits only through onion/circapi; it never imports
+// overlay/link or onion/tor. This package does no I/O.
 package messaging
