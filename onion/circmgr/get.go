@@ -33,6 +33,12 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if cfg.Refill <= 0 {
 		cfg.Refill = time.Second
 	}
+	if cfg.MaxIdle <= 0 {
+		cfg.MaxIdle = 10 * time.Minute
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = time.Hour
+	}
 	rng := cfg.Rand
 	if rng == nil {
 		var seed [16]byte

@@ -45,8 +45,12 @@ type Config struct {
 	Prebuilt   int           // idle guard → middle circuits kept ready (2)
 	BuildRetry int           // attempts per request over different paths (3)
 	Refill     time.Duration // how often the pre-builder checks (1 s)
-	Rand       *rand.Rand    // random seed from crypto/rand
-	Logger     *slog.Logger
+	// MaxIdle closes a purpose's circuit that carried no cell for this
+	// long (10 min); MaxAge closes it at this age (1 h), so a long-lived
+	// purpose moves to fresh paths. The next request builds anew.
+	MaxIdle, MaxAge time.Duration
+	Rand            *rand.Rand // random seed from crypto/rand
+	Logger          *slog.Logger
 }
 
 // Errors.
@@ -71,6 +75,13 @@ type Manager struct {
 	idle     []*circuit.Circuit // pre-built guard → middle, no purpose yet
 	assigned map[assignKey]*circuit.Circuit
 	building map[assignKey]*sync.Mutex // one build per purpose at a time
+	activity map[*circuit.Circuit]activity
+}
+
+// activity is what the sweeper last saw of a circuit.
+type activity struct {
+	cells uint64
+	since time.Time // when cells last changed
 }
 
 // Idle returns how many pre-built circuits wait for a purpose.

@@ -237,3 +237,45 @@ func TestCloseDuringDial(t *testing.T) {
 		t.Fatalf("Get during Close: %v", err)
 	}
 }
+
+// A purpose's circuit that idles past MaxIdle is closed and forgotten;
+// the next request builds a new one (circuits do not pile up).
+func TestIdleCircuitsExpire(t *testing.T) {
+	nw, err := circnet.New(4, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	c, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	m, err := circmgr.New(context.Background(), circmgr.Config{
+		Node: c.Node, Dir: dir{nw}, Refill: 20 * time.Millisecond, MaxIdle: 200 * time.Millisecond,
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) { return nw.DialAnon(ctx, g.NodeID) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	p := circmgr.Purpose{Kind: "contact", Key: "idle"}
+	first, err := m.Get(ctx(t), p, nw.Hop(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for first.Alive() {
+		if time.Now().After(deadline) {
+			t.Fatal("an idle circuit was not closed after MaxIdle")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	second, err := m.Get(ctx(t), p, nw.Hop(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second == first || !second.Alive() {
+		t.Fatal("the purpose did not get a fresh circuit")
+	}
+}

@@ -13,6 +13,7 @@ func (m *Manager) prebuildLoop() {
 	defer t.Stop()
 	for {
 		m.refill()
+		m.sweep(time.Now())
 		select {
 		case <-t.C:
 		case <-m.kick:
@@ -80,6 +81,34 @@ func (m *Manager) closeIdle() {
 	m.idle = nil
 	m.mu.Unlock()
 	for _, c := range idle {
+		c.Close()
+	}
+}
+
+// sweep closes assigned circuits that died, idled past MaxIdle or aged
+// past MaxAge, and forgets them.
+func (m *Manager) sweep(now time.Time) {
+	var stale []*circuit.Circuit
+	m.mu.Lock()
+	if m.activity == nil {
+		m.activity = map[*circuit.Circuit]activity{}
+	}
+	for k, c := range m.assigned {
+		info := c.Info()
+		cells := info.CellsSent + info.CellsRecv
+		a, seen := m.activity[c]
+		if !seen || a.cells != cells {
+			a = activity{cells: cells, since: now}
+			m.activity[c] = a
+		}
+		if !c.Alive() || info.Age > m.cfg.MaxAge || now.Sub(a.since) > m.cfg.MaxIdle {
+			stale = append(stale, c)
+			delete(m.assigned, k)
+			delete(m.activity, c)
+		}
+	}
+	m.mu.Unlock()
+	for _, c := range stale {
 		c.Close()
 	}
 }
