@@ -74,7 +74,6 @@ type Circuit struct {
 	mu       sync.Mutex
 	building bool
 	reply    chan buildReply // the answer the build waits for
-	reason   cell.Reason     // why it died
 }
 
 type buildReply struct {
@@ -352,9 +351,6 @@ func (c *Circuit) teardown(remote bool, reason cell.Reason) {
 	if !c.dead.CompareAndSwap(false, true) {
 		return
 	}
-	c.mu.Lock()
-	c.reason = reason
-	c.mu.Unlock()
 	c.ch.unregister(c.id)
 	c.ch.closeQueue(c.q)
 	if !remote {

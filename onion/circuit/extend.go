@@ -71,7 +71,7 @@ func (r *relayCirc) tryExtend(ctx context.Context, recb, hdata []byte) (cell.Rea
 		ch.unregister(id)
 		return cell.ReasonDestroyed, false
 	}
-	r.next, r.nextID, r.toNext, r.nextPeer = ch, id, newQueue(ch, r, r.n.cfg.CircuitQueue), rec.NodeID
+	r.next, r.nextID, r.toNext = ch, id, newQueue(ch, r, r.n.cfg.CircuitQueue)
 	created, q := r.createdCh, r.toNext
 	r.mu.Unlock()
 	c, err := cell.Create(id, cell.HandshakeNK, hdata)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/warrennet/warren/onion/cell"
 	"github.com/warrennet/warren/onion/handshake"
@@ -15,13 +14,11 @@ import (
 
 // relayCirc is a circuit this node relays or ends, as one of its hops.
 type relayCirc struct {
-	n       *Node
-	created time.Time
-	prev    *channel
-	prevID  uint32
-	toPrev  *queue
-	dead    atomic.Bool
-	cells   atomic.Uint64 // relay cells handled, both ways
+	n      *Node
+	prev   *channel
+	prevID uint32
+	toPrev *queue
+	dead   atomic.Bool
 
 	fwdMu  sync.Mutex // forward layer and RELAY_EARLY count: the prev reader
 	early  int
@@ -33,15 +30,14 @@ type relayCirc struct {
 	nextID    uint32
 	toNext    *queue
 	extending bool
-	failed    bool            // an extension failed: only DESTROY is left
-	createdCh chan []byte     // CREATED from next, during an extension
-	edge      *edge           // streams ending here; nil until the first BEGIN
-	nextPeer  identity.NodeID // for Trace and listing
+	failed    bool        // an extension failed: only DESTROY is left
+	createdCh chan []byte // CREATED from next, during an extension
+	edge      *edge       // streams ending here; nil until the first BEGIN
 	extendCtx context.CancelFunc
 }
 
 func newRelayCirc(n *Node, prev *channel, id uint32) *relayCirc {
-	r := &relayCirc{n: n, created: n.cfg.Now(), prev: prev, prevID: id}
+	r := &relayCirc{n: n, prev: prev, prevID: id}
 	r.toPrev = newQueue(prev, r, n.cfg.CircuitQueue)
 	return r
 }
@@ -207,7 +203,6 @@ func (r *relayCirc) forward(c *cell.Cell) bool {
 			return false
 		}
 	}
-	r.cells.Add(1)
 	tag, mine := r.crypto.Forward(byte(cmd), c.Body())
 	r.fwdMu.Unlock()
 	if mine {
@@ -238,7 +233,6 @@ func (r *relayCirc) backward(ch *channel, c *cell.Cell) bool {
 		r.bwdMu.Unlock()
 		return false
 	}
-	r.cells.Add(1)
 	r.crypto.Backward(byte(cell.CmdRelay), c.Body())
 	c.SetHeader(r.prevID, cell.CmdRelay)
 	ok := r.prev.sendFrom(ch, r.toPrev, c)
