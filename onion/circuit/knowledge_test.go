@@ -31,6 +31,12 @@ func (v *view) add(e circuit.Event) {
 	}
 }
 
+func (v *view) msgCount() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return len(v.msgs)
+}
+
 func (v *view) saw(id identity.NodeID) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -103,5 +109,5 @@ func TestRelayKnowledge(t *testing.T) {
 		t.Error("the trace missed the links the hops do know about")
 	}
 	t.Logf("knowledge: hop 1 saw an anonymous link and %d messages; hop 3 saw hop 2 and %d messages (the service); no hop saw the client's ID",
-		len(views[0].msgs), len(views[2].msgs))
+		views[0].msgCount(), views[2].msgCount())
 }
