@@ -3,6 +3,7 @@ module github.com/warrennet/warren
 go 1.26.0
 
 require (
+	filippo.io/edwards25519 v1.2.0
 	github.com/cretz/bine v0.2.0
 	github.com/flynn/noise v1.1.0
 	github.com/mattn/go-sqlite3 v1.14.53
@@ -10,10 +11,10 @@ require (
 	go.uber.org/goleak v1.3.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/term v0.47.0
+	rsc.io/qr v0.2.0
 )
 
 require (
-	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )

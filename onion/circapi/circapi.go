@@ -24,6 +24,12 @@ type Purpose struct {
 	Key  string
 }
 
+// StreamUnit is how many bytes of stream data one cell carries. Writing
+// whole multiples of it fills every cell, so a protocol over streams that
+// pads its frames to multiples of StreamUnit leaks only their size in
+// cells. (onion/circuit's tests check that it equals cell.MaxData.)
+const StreamUnit = 486
+
 // Stream is a reliable, ordered byte stream to a service at the last hop.
 // Close ends it; the other side reads io.EOF after what was written.
 type Stream interface {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/onion/cell"
+	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/onion/circuit"
 	"github.com/warrennet/warren/onion/circuit/circnet"
 )
@@ -71,4 +72,12 @@ func buildPath(t *testing.T, c *circnet.Client, nw *circnet.Net) *circuit.Circui
 		t.Fatal(err)
 	}
 	return circ
+}
+
+// TestStreamUnitIsCellData keeps the constant messaging pads to equal to
+// what one cell carries.
+func TestStreamUnitIsCellData(t *testing.T) {
+	if circapi.StreamUnit != cell.MaxData {
+		t.Fatalf("circapi.StreamUnit = %d, cell.MaxData = %d", circapi.StreamUnit, cell.MaxData)
+	}
 }

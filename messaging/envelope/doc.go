@@ -1,0 +1,2 @@
+// Package envelope is being written (issue 6).
+package envelope
