@@ -20,13 +20,15 @@ demo: build tor
 # -race, including the tests that run real tor.
 test: tor vet staticcheck unit
 
-# tor (>= 0.4.9, with tor-gencert) from Debian's package, installed when
-# missing: as root directly, else through sudo, else say what to install.
+# tor (>= 0.4.9, with tor-gencert) from Debian's package, and zbar-tools
+# (zbarimg: the tests read invitation QR codes back with an independent
+# decoder), installed when missing: as root directly, else through sudo,
+# else say what to install.
 tor:
-	@if command -v tor >/dev/null && command -v tor-gencert >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor; \
-	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor; \
-	else echo "warren needs tor >= 0.4.9 and tor-gencert: install the Debian package 'tor' (apt-get install tor)" >&2; exit 1; fi
+	@if command -v tor >/dev/null && command -v tor-gencert >/dev/null && command -v zbarimg >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor zbar-tools; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tor zbar-tools; \
+	else echo "warren needs tor >= 0.4.9 and tor-gencert (Debian package 'tor'); its tests need zbarimg (package 'zbar-tools')" >&2; exit 1; fi
 	@tor --version | head -n 1
 
 vet:

@@ -14,6 +14,8 @@ import (
 var migrations = []string{
 	schemaV1, // 1: meta, vault, secret
 	schemaV2, // 2: peer (address book)
+	schemaV3, // 3: mailbox queues and deposits
+	schemaV4, // 4: private messaging (contacts, outbox, inbox)
 }
 
 const schemaV1 = `

@@ -34,13 +34,15 @@ const demoStopTimeout = 20 * time.Second
 type demoNode struct {
 	name, dir, pass, log string
 	id                   string // node ID, once running
+	args                 []string
+	stopped              bool // stopped on purpose (and not restarted)
 	cmd                  *exec.Cmd
 	exited               chan error
 }
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "demo", "demo [--nodes N] [--transport onion|tcp] [--keep]")
-	count := fs.Int("nodes", 4, "number of nodes (at least 4 for 3-hop circuits: a client and three other relays)")
+	count := fs.Int("nodes", 5, "number of nodes (at least 4 for 3-hop circuits; 5 for messaging: with user b offline, user a still needs a guard, a middle and a mailbox relay)")
 	transport := fs.String("transport", "onion", "onion: nodes are onion services on a private Tor network started for the demo; tcp: plain loopback TCP")
 	keep := fs.Bool("keep", false, "keep the demo's state directories and logs")
 	kdfMiB := fs.Uint("kdf-memory", 0, "argon2id memory in MiB for the demo nodes (0 = default)")
@@ -113,11 +115,15 @@ func demoInit(ctx context.Context, e *env, root string, count int, kdf []string)
 // before it, then waits until every node has a link to every other.
 func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, waits demoWaits) error {
 	var records []string
-	for _, n := range nodes {
+	for i, n := range nodes {
 		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
+		if i == 2 || i == 3 {
+			args = append(args, "--mailbox") // users a and b keep their mailboxes on others' relays
+		}
 		for _, r := range records {
 			args = append(args, "--peer", r)
 		}
+		n.args = args
 		if err := n.start(ctx, args, waits.start); err != nil {
 			return err
 		}
@@ -140,7 +146,10 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 		}
 		e.stdout.Write(out)
 	}
-	return demoCircuits(ctx, e, nodes)
+	if err := demoCircuits(ctx, e, nodes); err != nil {
+		return err
+	}
+	return demoMessages(ctx, e, nodes, waits)
 }
 
 func (n *demoNode) start(ctx context.Context, args []string, timeout time.Duration) error {
@@ -202,7 +211,7 @@ func countMeasured(st api.Status) int {
 func demoStop(e *env, who string, nodes []*demoNode) error {
 	var errs []error
 	for _, n := range nodes {
-		if n == nil || n.cmd == nil {
+		if n == nil || n.cmd == nil || n.stopped {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), demoStopTimeout)

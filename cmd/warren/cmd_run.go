@@ -31,7 +31,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type runFlags struct {
 	dir, passFile, listen, logLevel string
 	peers                           stringList
-	relay                           bool
+	relay, mailbox                  bool
 	transport, torControl, torPass  string
 	torPath, torrc                  string
 	onionPort                       int
@@ -39,7 +39,7 @@ type runFlags struct {
 
 func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 	f := &runFlags{}
-	fs := newFlags(e, "run", "run [--dir DIR] [--passphrase-file FILE] [--listen ADDR] [--peer RECORD]... [--relay]")
+	fs := newFlags(e, "run", "run [--dir DIR] [--passphrase-file FILE] [--listen ADDR] [--peer RECORD]... [--relay] [--mailbox]")
 	fs.StringVar(&f.dir, "dir", defaultDir(e), "state directory (env WARREN_DIR)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase (env WARREN_PASSPHRASE_FILE); default: prompt")
 	fs.StringVar(&f.transport, "transport", "onion", "how links travel: onion (Tor onion services) or tcp (plain TCP: peers see your IP address)")
@@ -51,6 +51,7 @@ func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 	fs.IntVar(&f.onionPort, "onion-port", daemon.DefaultOnionPort, "virtual port of this node's onion service")
 	fs.Var(&f.peers, "peer", "signed peer record (base64, as printed by 'warren id --record') or @FILE; repeatable")
 	fs.BoolVar(&f.relay, "relay", false, "announce the relay role")
+	fs.BoolVar(&f.mailbox, "mailbox", false, "also serve mailboxes (implies --relay): store other users' sealed messages until they fetch them")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (peer addresses and keys appear only at debug)")
 	return fs, f
 }
@@ -120,6 +121,9 @@ func (f *runFlags) config(e *env) (daemon.Config, error) {
 	}
 	if f.relay {
 		cfg.Roles |= record.RoleRelay
+	}
+	if f.mailbox {
+		cfg.Roles |= record.RoleRelay | record.RoleMailbox
 	}
 	if cfg.Tor, err = f.torConfig(e); err != nil {
 		return cfg, err

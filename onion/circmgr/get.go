@@ -217,7 +217,12 @@ func (m *Manager) build(ctx context.Context, path []Relay) (*circuit.Circuit, er
 	if err != nil {
 		return nil, err
 	}
-	return m.cfg.Node.Build(ctx, ch, path, "")
+	c, err := m.cfg.Node.Build(ctx, ch, path, "")
+	var he *circuit.HopError
+	if errors.As(err, &he) && he.Hop >= 2 && he.Hop <= len(path) && ctx.Err() == nil {
+		m.markRelay(path[he.Hop-1].NodeID) // paths pass over it for a while
+	}
+	return c, err
 }
 
 // channel returns the anonymous link to guard g, dialing if needed.
@@ -229,6 +234,7 @@ func (m *Manager) channel(ctx context.Context, g Relay) (*circuit.Channel, error
 		return ch, nil
 	}
 	conn, err := m.cfg.DialGuard(ctx, g)
+	m.markGuard(g.NodeID, err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("circmgr: guard unreachable: %w", err)
 	}

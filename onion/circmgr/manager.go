@@ -76,7 +76,16 @@ type Manager struct {
 	assigned map[assignKey]*circuit.Circuit
 	building map[assignKey]*sync.Mutex // one build per purpose at a time
 	activity map[*circuit.Circuit]activity
+	// unreachable: relays that could not be reached (a guard's link
+	// failed, or a build failed extending to them), and until when paths
+	// avoid them while others are usable.
+	unreachable map[identity.NodeID]time.Time
 }
+
+// GuardRetry is how long a relay that could not be reached is passed
+// over, as guard or middle, for others (Tor's primary-guard retry is
+// similar).
+const GuardRetry = 30 * time.Second
 
 // activity is what the sweeper last saw of a circuit.
 type activity struct {

@@ -3,6 +3,7 @@ package circmgr_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -277,5 +278,97 @@ func TestIdleCircuitsExpire(t *testing.T) {
 	}
 	if second == first || !second.Alive() {
 		t.Fatal("the purpose did not get a fresh circuit")
+	}
+}
+
+// A guard that cannot be reached is passed over: the next request builds
+// through the next guard instead of failing on the first one again.
+func TestUnreachableGuardPassedOver(t *testing.T) {
+	nw, err := circnet.New(5, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	c, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	guards := &memGuards{ids: []identity.NodeID{nw.Hop(0).NodeID, nw.Hop(1).NodeID, nw.Hop(2).NodeID}}
+	var mu sync.Mutex
+	dialled := map[identity.NodeID]int{}
+	m, err := circmgr.New(context.Background(), circmgr.Config{
+		Node: c.Node, Dir: dir{nw}, Guards: guards, Prebuilt: -1,
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) {
+			mu.Lock()
+			dialled[g.NodeID]++
+			mu.Unlock()
+			if g.NodeID == nw.Hop(0).NodeID {
+				return nil, errors.New("guard down")
+			}
+			return nw.DialAnon(ctx, g.NodeID)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	// The first build may fail on the guard that is down (or the
+	// pre-builder may have found out first); then builds go through the
+	// next guard, and the one that is down is not dialled again.
+	_, _ = m.Get(ctx(t), circmgr.Purpose{Kind: "a"}, nw.Hop(4))
+	for i := range 5 {
+		circ, err := m.Get(ctx(t), circmgr.Purpose{Kind: "b", Key: string(rune('0' + i))}, nw.Hop(4))
+		if err != nil {
+			t.Fatalf("build %d: %v", i, err)
+		}
+		if h := circ.Hops()[0].NodeID; h != nw.Hop(1).NodeID {
+			t.Fatalf("build %d's guard is not the next guard", i)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n := dialled[nw.Hop(0).NodeID]; n != 1 {
+		t.Fatalf("the unreachable guard was dialled %d times, want 1", n)
+	}
+}
+
+// A middle relay that is down is avoided after the first build that
+// fails on it: later builds go through other middles.
+func TestUnreachableMiddlePassedOver(t *testing.T) {
+	nw, err := circnet.New(5, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	c, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	guards := &memGuards{ids: []identity.NodeID{nw.Hop(0).NodeID}}
+	m, err := circmgr.New(context.Background(), circmgr.Config{
+		Node: c.Node, Dir: dir{nw}, Guards: guards, NumGuards: 1, Prebuilt: -1,
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) { return nw.DialAnon(ctx, g.NodeID) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	down := nw.Hop(2).NodeID
+	nw.Relays[2].Close()
+	failures := 0
+	for i := range 20 {
+		circ, err := m.Get(ctx(t), circmgr.Purpose{Kind: "m", Key: fmt.Sprint(i)}, nw.Hop(4))
+		if err != nil {
+			failures++
+			continue
+		}
+		if circ.Hops()[1].NodeID == down {
+			t.Fatal("a circuit was built through the relay that is down")
+		}
+	}
+	if failures > 1 {
+		t.Fatalf("%d of 20 builds failed; after the first, the relay that is down should be avoided", failures)
 	}
 }

@@ -36,13 +36,67 @@ func (m *Manager) guardFor(relays []Relay, avoid identity.NodeID) (Relay, bool) 
 	if changed {
 		m.saveGuards(guards)
 	}
+	// The first guard reachable lately; if none is, the first at all.
+	var first *Relay
 	for _, id := range guards {
-		if r, ok := byID[id]; ok && id != avoid {
+		r, ok := byID[id]
+		if !ok || id == avoid {
+			continue
+		}
+		if !m.guardUnreachable(id) {
 			return r, true
 		}
+		if first == nil {
+			first = &r
+		}
+	}
+	if first != nil {
+		return *first, true
 	}
 	return Relay{}, false
 }
+
+func (m *Manager) guardUnreachable(id identity.NodeID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	until, ok := m.unreachable[id]
+	return ok && time.Now().Before(until)
+}
+
+// markGuard records whether dialling guard id worked.
+func (m *Manager) markGuard(id identity.NodeID, ok bool) {
+	if !ok {
+		m.markRelay(id)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.unreachable, id)
+}
+
+// markRelay records that relay id could not be reached: for GuardRetry,
+// guards and middles are chosen among the others when there are others.
+func (m *Manager) markRelay(id identity.NodeID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	if m.unreachable == nil {
+		m.unreachable = map[identity.NodeID]time.Time{}
+	}
+	if len(m.unreachable) >= maxUnreachable {
+		for k, until := range m.unreachable {
+			if !now.Before(until) {
+				delete(m.unreachable, k)
+			}
+		}
+	}
+	if len(m.unreachable) < maxUnreachable {
+		m.unreachable[id] = now.Add(GuardRetry)
+	}
+}
+
+// maxUnreachable bounds the relays remembered as unreachable.
+const maxUnreachable = 1024
 
 // topUpGuardsLocked adds random relays as guards until NumGuards of the
 // guards are in the directory. Guards missing from it are kept (they may
@@ -93,13 +147,27 @@ func (m *Manager) saveGuards(ids []identity.NodeID) {
 }
 
 // pickMiddle draws a relay that is neither of avoid.
+// pickMiddle picks a random relay not in avoid, preferring those that
+// were not found unreachable lately.
 func (m *Manager) pickMiddle(relays []Relay, avoid ...identity.NodeID) (Relay, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	var fallback *Relay
+	now := time.Now()
 	for _, i := range m.rng.Perm(len(relays)) {
-		if !slices.Contains(avoid, relays[i].NodeID) {
-			return relays[i], true
+		r := relays[i]
+		if slices.Contains(avoid, r.NodeID) {
+			continue
 		}
+		if until, bad := m.unreachable[r.NodeID]; !bad || !now.Before(until) {
+			return r, true
+		}
+		if fallback == nil {
+			fallback = &r
+		}
+	}
+	if fallback != nil {
+		return *fallback, true
 	}
 	return Relay{}, false
 }

@@ -110,7 +110,7 @@ func (n *Node) Build(ctx context.Context, first *Channel, path []Hop, purpose st
 	for i := range path {
 		if err := c.addHop(ctx, i); err != nil {
 			c.destroy(cell.ReasonRequested)
-			return nil, fmt.Errorf("hop %d: %w", i+1, err)
+			return nil, &HopError{Hop: i + 1, Err: err}
 		}
 	}
 	c.mu.Lock()
@@ -458,6 +458,17 @@ func (c *Circuit) Extend(ctx context.Context, hop Hop) error {
 	c.mu.Unlock()
 	return nil
 }
+
+// HopError says which hop of a path (1 = the first) could not be added:
+// for hop i > 1 it was the relay at hop i−1 that could not reach it, or
+// hop i that refused.
+type HopError struct {
+	Hop int
+	Err error
+}
+
+func (e *HopError) Error() string { return fmt.Sprintf("hop %d: %v", e.Hop, e.Err) }
+func (e *HopError) Unwrap() error { return e.Err }
 
 // SetPurpose labels the circuit for listings (the manager's isolation
 // key, in a form safe to show).

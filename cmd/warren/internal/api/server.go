@@ -29,10 +29,12 @@ type Backend interface {
 	// EchoCircuit opens a stream through a 3-hop circuit to the echo
 	// service of relay node and echoes size random bytes.
 	EchoCircuit(ctx context.Context, node string, size int) (EchoResult, error)
+	// Messaging serves contacts, messages and their events.
+	Messaging
 }
 
 // maxRequestBody bounds a request's JSON body.
-const maxRequestBody = 16 << 10
+const maxRequestBody = 64 << 10
 
 // MaxSocketPath is the longest Unix socket path Linux accepts.
 const MaxSocketPath = 107
@@ -134,6 +136,7 @@ func (s *Server) routes(b Backend) http.Handler {
 			answer(w)(b.BanPeer(req.Peer, time.Duration(req.DurationSec*float64(time.Second))))
 		}
 	})
+	messagingRoutes(mux, b)
 	return mux
 }
 

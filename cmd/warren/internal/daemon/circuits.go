@@ -32,8 +32,9 @@ const protoTimeout = 30 * time.Second
 // relay role: it answers CREATEs and offers the echo and discard
 // services) and the circuit manager this node's own circuits come from.
 func (n *Node) startCircuits(ctx context.Context) error {
+	n.services = circuit.NewServices()
 	cfg := circuit.Config{
-		NetworkID: n.info.NetworkID, Self: n.info.NodeID, Services: circuit.NewServices(),
+		NetworkID: n.info.NetworkID, Self: n.info.NodeID, Services: n.services,
 		Dial: n.dialCircuitRelay, Verify: n.verifyRelayRecord,
 		Now: n.cfg.Now, Rand: n.cfg.Rand, Logger: n.log,
 	}

@@ -7,13 +7,15 @@
 //  1. the local API (no new commands);
 //  2. the link listener and its accept loop (no new inbound links;
 //     handshakes in flight end);
-//  3. the connection manager: its dials, every link, and a last save of
+//  3. messaging (its deliveries and fetches), the circuit manager, the
+//     circuit node (every circuit), and the mailbox service;
+//  4. the connection manager: its dials, every link, and a last save of
 //     the address book;
-//  4. gossip;
-//  5. the housekeeping loop (record refresh, key rotation);
-//  6. the vault (the data key is zeroed) and the keyring;
-//  7. the store;
-//  8. the state-directory lock.
+//  5. gossip;
+//  6. the housekeeping loop (record refresh, key rotation);
+//  7. the vault (the data key is zeroed) and the keyring;
+//  8. the store;
+//  9. the state-directory lock.
 //
 // Nothing in this package reads flags or the environment; cmd/warren does.
 package daemon
@@ -33,6 +35,8 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/messaging/mailbox"
+	"github.com/warrennet/warren/messaging/messenger"
 	"github.com/warrennet/warren/overlay/addrman"
 	"github.com/warrennet/warren/overlay/gossip"
 	"github.com/warrennet/warren/overlay/identity"
@@ -101,6 +105,9 @@ type Node struct {
 	mgr           *peers.Manager
 	circ          *circuit.Node
 	circMgr       *circmgr.Manager
+	services      *circuit.Services
+	mailbox       *mailbox.Server
+	msgr          *messenger.Messenger
 	anonLinkCfg   *link.Config // links to guards: no identity
 	acceptLoop    *group
 	house         *group
@@ -124,7 +131,7 @@ func SocketPath(dir string) string { return filepath.Join(dir, "warren.sock") }
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = withDefaults(cfg)
 	n := &Node{cfg: cfg, log: cfg.Logger, started: cfg.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startCircuits, n.startAccept, n.startAPI}
+	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startCircuits, n.startMessaging, n.startAccept, n.startAPI}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			n.Close()
@@ -285,11 +292,17 @@ func (n *Node) closeAll() {
 	if n.acceptLoop != nil {
 		n.acceptLoop.Close()
 	}
+	if n.msgr != nil {
+		n.msgr.Close()
+	}
 	if n.circMgr != nil {
 		n.circMgr.Close()
 	}
 	if n.circ != nil {
 		n.circ.Close()
+	}
+	if n.mailbox != nil {
+		n.mailbox.Close()
 	}
 	if n.mgr != nil {
 		n.mgr.Close()

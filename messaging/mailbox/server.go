@@ -1,0 +1,144 @@
+package mailbox
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warrennet/warren/onion/circapi"
+)
+
+// Server is a mailbox: it serves the mailbox protocol on the streams
+// handed to Handle and keeps queues in the store. It is safe for
+// concurrent use; Handle is a circapi.Handler.
+type Server struct {
+	cfg     Config
+	ctx     context.Context // cancelled by Close
+	cancel  context.CancelFunc
+	waiters *waiters
+	depq    chan *depositReq
+	st      counters
+
+	mu      sync.Mutex
+	closed  bool
+	streams map[circapi.Stream]struct{}
+	conns   sync.WaitGroup // running Handle calls
+	workers sync.WaitGroup // committer and sweeper
+}
+
+var _ circapi.Handler = (*Server)(nil).Handle
+
+// Stats are a Server's counters since New, and the store's current sizes.
+type Stats struct {
+	Creates, Deposits, Duplicates, QuotaRejects uint64
+	Fetches, Acks, Deletes                      uint64
+	Malformed                                   uint64 // frames refused; each closed its stream
+	Expired, IdleQueues                         uint64 // messages and queues removed by the sweeper
+	Queues, Messages                            int    // stored now (0 if the store could not be read)
+	Bytes                                       int64
+}
+
+type counters struct {
+	creates, deposits, duplicates, quota, fetches, acks, deletes atomic.Uint64
+	malformed, expired, idle                                     atomic.Uint64
+}
+
+// New starts a mailbox server over cfg.DB (its committer and sweeper
+// goroutines run until Close).
+func New(cfg Config) (*Server, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		waiters: newWaiters(cfg.MaxWaiters),
+		depq:    make(chan *depositReq),
+		streams: map[circapi.Stream]struct{}{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.workers.Add(2)
+	go s.commitLoop()
+	go s.sweepLoop()
+	return s, nil
+}
+
+// Close stops the server: it wakes long-polling fetches, closes every
+// stream being served, stops the committer and the sweeper, and waits for
+// all of them. It is idempotent. Handle calls after Close return at once.
+// It does not close the store.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.cancel()
+	for st := range s.streams {
+		st.Close()
+	}
+	s.mu.Unlock()
+	s.conns.Wait()
+	s.workers.Wait()
+	return nil
+}
+
+// Handle serves one stream until the client closes it, breaks the
+// protocol, idles past IdleTimeout, or the server closes. It closes the
+// stream.
+func (s *Server) Handle(raw circapi.Stream) {
+	st := &onceStream{Stream: raw}
+	if !s.track(st) {
+		st.Close()
+		return
+	}
+	defer s.untrack(st)
+	c := &conn{srv: s, s: st}
+	c.serve()
+}
+
+func (s *Server) track(st circapi.Stream) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.streams[st] = struct{}{}
+	s.conns.Add(1)
+	return true
+}
+
+func (s *Server) untrack(st circapi.Stream) {
+	st.Close()
+	s.mu.Lock()
+	delete(s.streams, st)
+	s.mu.Unlock()
+	s.conns.Done()
+}
+
+// Stats returns the counters and, if the store answers within a second,
+// its current sizes.
+func (s *Server) Stats() Stats {
+	c := &s.st
+	out := Stats{
+		Creates: c.creates.Load(), Deposits: c.deposits.Load(), Duplicates: c.duplicates.Load(),
+		QuotaRejects: c.quota.Load(), Fetches: c.fetches.Load(), Acks: c.acks.Load(),
+		Deletes: c.deletes.Load(), Malformed: c.malformed.Load(), Expired: c.expired.Load(),
+		IdleQueues: c.idle.Load(),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if t, err := s.cfg.DB.MailboxTotals(ctx); err == nil {
+		out.Queues, out.Messages, out.Bytes = t.Queues, t.Msgs, t.Bytes
+	}
+	return out
+}
+
+// storeCtx bounds one storage operation by StoreTimeout and Close.
+func (s *Server) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.cfg.StoreTimeout)
+}
+
+func (s *Server) unix() int64 { return s.cfg.Now().Unix() }

@@ -1,0 +1,357 @@
+package messenger
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/warrennet/warren/messaging/envelope"
+	"github.com/warrennet/warren/messaging/invite"
+	"github.com/warrennet/warren/messaging/mailbox"
+	"github.com/warrennet/warren/messaging/ratchet"
+	"github.com/warrennet/warren/onion/circapi"
+)
+
+// fetchBatch bounds the messages one fetch asks for.
+const fetchBatch = 32
+
+// notYetPause is how long a fetcher waits before fetching again when its
+// queue holds a message it cannot process yet (a message overtaking the
+// contact request it depends on).
+const notYetPause = 2 * time.Second
+
+// startFetchersLocked starts a fetcher for each of c's queues that has
+// none. m.mu is held.
+func (m *Messenger) startFetchersLocked(c *contact) {
+	if m.ctx.Err() != nil {
+		return
+	}
+	for _, q := range c.Mine {
+		k := mailboxQueueKey{relay: q.Relay, queue: q.Queue}
+		if m.fetchers[k] != nil {
+			continue
+		}
+		ctx, cancel := context.WithCancel(m.ctx)
+		m.fetchers[k] = cancel
+		m.wg.Add(1)
+		go m.fetchLoop(ctx, c.ID, q)
+	}
+}
+
+// stopFetchersLocked stops c's fetchers. m.mu is held.
+func (m *Messenger) stopFetchersLocked(c *contact) {
+	for _, q := range c.Mine {
+		k := mailboxQueueKey{relay: q.Relay, queue: q.Queue}
+		if cancel := m.fetchers[k]; cancel != nil {
+			cancel()
+			delete(m.fetchers, k)
+		}
+	}
+}
+
+// fetchLoop long-polls one of our queues through a circuit of its own,
+// processes what arrives and acknowledges it, reconnecting with backoff.
+func (m *Messenger) fetchLoop(ctx context.Context, id ContactID, q myQueue) {
+	defer m.wg.Done()
+	p := circapi.Purpose{Kind: "fetch", Key: hex.EncodeToString(q.Queue[:])}
+	tries := 0
+	for ctx.Err() == nil {
+		err := m.fetchSession(ctx, id, q, p)
+		if ctx.Err() != nil {
+			return
+		}
+		m.fetchErrs.Add(1)
+		tries++
+		m.log.Debug("messenger: fetching failed", "err", err)
+		sleep(ctx, backoff(m.cfg.MinBackoff, m.cfg.MaxBackoff, tries))
+	}
+}
+
+// fetchSession fetches over one stream until an error.
+func (m *Messenger) fetchSession(ctx context.Context, id ContactID, q myQueue, p circapi.Purpose) error {
+	cl, closeFn, err := m.openMailbox(ctx, p, q.Relay)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	for ctx.Err() == nil {
+		msgs, err := cl.Fetch(ctx, q.Queue, q.Secret, m.cfg.FetchWait, fetchBatch)
+		if err != nil {
+			return err
+		}
+		ack, notYet := m.process(ctx, id, msgs)
+		if len(ack) > 0 {
+			if err := cl.Ack(ctx, q.Queue, q.Secret, ack); err != nil {
+				return err
+			}
+		}
+		if notYet {
+			sleep(ctx, notYetPause)
+		}
+	}
+	return ctx.Err()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// inbound is one batch's processing for one contact: the contact's next
+// state, the session, and what to write and announce.
+type inbound struct {
+	m        *Messenger
+	c        *contact
+	sess     *ratchet.Session
+	receipts []MsgID
+	events   []Event
+	acks     []mailbox.MsgID
+	kick     bool
+	notYet   bool
+}
+
+// process handles fetched messages for contact id in one transaction and
+// returns the mailbox IDs to acknowledge (those now durably processed or
+// deliberately dropped). A message that cannot be processed yet is left
+// in the mailbox.
+func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Message) ([]mailbox.MsgID, bool) {
+	if len(msgs) == 0 {
+		return nil, false
+	}
+	c, unlock, err := m.lockContact(id)
+	if err != nil {
+		return nil, false // contact deleted: its fetchers stop
+	}
+	defer unlock()
+	in := &inbound{m: m, c: c.clone()}
+	defer in.close()
+	err = m.cfg.DB.Write(ctx, func(tx *sql.Tx) error {
+		in.acks, in.receipts, in.events, in.notYet = nil, nil, nil, false
+		in.c = c.clone()
+		in.closeSession()
+		return in.run(ctx, tx, msgs)
+	})
+	if err != nil {
+		m.log.Warn("messenger: storing received messages", "err", err)
+		return nil, false
+	}
+	m.commitContact(in.c)
+	for _, e := range in.events {
+		m.events.publish(e)
+	}
+	if in.kick {
+		m.kick()
+	}
+	return in.acks, in.notYet
+}
+
+func (in *inbound) close() { in.closeSession() }
+
+func (in *inbound) closeSession() {
+	if in.sess != nil {
+		in.sess.Close()
+		in.sess = nil
+	}
+}
+
+func (in *inbound) run(ctx context.Context, tx *sql.Tx, msgs []mailbox.Message) error {
+	for _, msg := range msgs {
+		if err := in.one(ctx, tx, msg); err != nil {
+			return err
+		}
+	}
+	if err := in.queueReceipts(ctx, tx); err != nil {
+		return err
+	}
+	return in.saveContact(ctx, tx)
+}
+
+// one processes a single message; only storage errors are returned.
+func (in *inbound) one(ctx context.Context, tx *sql.Tx, msg mailbox.Message) error {
+	mid := MsgID(msg.ID)
+	if seen, err := isSeen(ctx, tx, mid); err != nil || seen {
+		if seen {
+			in.m.duplicates.Add(1)
+			in.acks = append(in.acks, msg.ID)
+		}
+		return err
+	}
+	err := in.handle(ctx, tx, mid, msg.Envelope)
+	switch {
+	case errors.Is(err, errNotYet):
+		in.notYet = true
+		return nil
+	case err != nil && !isDrop(err):
+		return err
+	case err != nil:
+		in.m.dropped.Add(1)
+		in.m.log.Debug("messenger: dropped a message", "err", err)
+	}
+	in.acks = append(in.acks, msg.ID)
+	_, err = markSeen(ctx, tx, mid)
+	return err
+}
+
+// dropErr marks a message that is bad rather than a local failure.
+type dropErr struct{ err error }
+
+func (e dropErr) Error() string { return e.err.Error() }
+func (e dropErr) Unwrap() error { return e.err }
+
+func isDrop(err error) bool { var d dropErr; return errors.As(err, &d) }
+
+func (in *inbound) handle(ctx context.Context, tx *sql.Tx, mid MsgID, env []byte) error {
+	if in.c.State == Invited {
+		return in.acceptRequest(mid, env)
+	}
+	if err := in.openSession(); err != nil {
+		return err
+	}
+	p, err := decryptPayload(in.sess, env)
+	if err != nil {
+		return dropErr{err}
+	}
+	switch p := p.(type) {
+	case envelope.Text:
+		return in.text(ctx, tx, p)
+	case envelope.Receipt:
+		return in.receipt(ctx, tx, p)
+	default:
+		return nil // a repeated Hello or a kind this version ignores
+	}
+}
+
+func (in *inbound) openSession() error {
+	if in.sess != nil {
+		return nil
+	}
+	s, err := ratchet.UnmarshalSession(in.c.Session, in.m.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	in.sess = s
+	return nil
+}
+
+// acceptRequest turns an Invited contact Active from its contact request.
+func (in *inbound) acceptRequest(mid MsgID, env []byte) error {
+	init, first, err := invite.OpenRequest(in.c.InviteKey, env)
+	if err != nil {
+		return errNotYet // not the request: perhaps a message overtaking it
+	}
+	keys, err := ratchet.ParseInviteKeys(in.c.InviteKeys)
+	if err != nil {
+		return err
+	}
+	defer keys.Close()
+	sess, err := ratchet.Respond(keys, init, in.m.cfg.Rand)
+	if err != nil {
+		return dropErr{err}
+	}
+	p, err := decryptPayload(sess, first)
+	hello, ok := p.(envelope.Hello)
+	if err != nil || !ok {
+		sess.Close()
+		return dropErr{errors.New("messenger: contact request without a valid hello")}
+	}
+	in.sess = sess
+	c := in.c
+	c.State, c.Theirs, c.InviteKeys, c.InviteKey, c.NextSeq = Active, hello.Queues, nil, [32]byte{}, 1
+	if c.Name == "" {
+		c.Name = hello.Name
+	}
+	c.Expires = time.Time{}
+	in.receipts = append(in.receipts, mid)
+	in.events = append(in.events, Event{Kind: "contact", Time: in.m.cfg.Now(), Contact: c.ID.String(), Name: c.Name, State: Active.String()})
+	return nil
+}
+
+func (in *inbound) text(ctx context.Context, tx *sql.Tx, t envelope.Text) error {
+	now := in.m.cfg.Now()
+	id := MsgID(t.ID)
+	body, err := in.m.cfg.Vault.SealRow(inLabel(id), t.Body)
+	if err != nil {
+		return err
+	}
+	r := &inRow{ID: id, Contact: in.c.ID, Seq: t.Seq, Sent: time.UnixMilli(t.Sent), Received: now, Body: body}
+	fresh, err := insertIn(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	in.receipts = append(in.receipts, id) // a lost receipt is re-sent for a re-sent message
+	if !fresh {
+		in.m.duplicates.Add(1)
+		return nil
+	}
+	in.m.received.Add(1)
+	in.events = append(in.events, Event{Kind: "message", Time: now, Contact: in.c.ID.String(), Name: in.c.Name,
+		ID: id.String(), Seq: t.Seq, Body: string(t.Body), Sent: r.Sent, Latency: ms(now.Sub(r.Sent))})
+	return nil
+}
+
+func (in *inbound) receipt(ctx context.Context, tx *sql.Tx, rc envelope.Receipt) error {
+	ids := make([]MsgID, len(rc.IDs))
+	for i, id := range rc.IDs {
+		ids[i] = MsgID(id)
+	}
+	changed, err := markDelivered(ctx, tx, in.c.ID, ids, in.m.cfg.Now())
+	if err != nil {
+		return err
+	}
+	for i := range changed {
+		if changed[i].Kind == kindText {
+			in.events = append(in.events, in.m.stateEvent(in.c, &changed[i], changed[i].Delivered.Sub(changed[i].Created)))
+		}
+	}
+	return nil
+}
+
+// queueReceipts writes one receipt row per 64 acknowledged IDs.
+func (in *inbound) queueReceipts(ctx context.Context, tx *sql.Tx) error {
+	for len(in.receipts) > 0 {
+		n := min(len(in.receipts), envelope.MaxReceiptIDs)
+		var ids [][16]byte
+		for _, id := range in.receipts[:n] {
+			ids = append(ids, id)
+		}
+		in.receipts = in.receipts[n:]
+		env, err := encryptPayload(in.sess, envelope.Receipt{IDs: ids})
+		if err != nil {
+			return err
+		}
+		rid, err := in.m.randID()
+		if err != nil {
+			return err
+		}
+		now := in.m.cfg.Now()
+		r := &outRow{ID: rid, Contact: in.c.ID, Kind: kindReceipt, Envelope: env, State: Queued, Created: now, NextTry: now}
+		if err := insertOut(ctx, tx, r); err != nil {
+			return err
+		}
+		in.kick = true
+	}
+	return nil
+}
+
+func (in *inbound) saveContact(ctx context.Context, tx *sql.Tx) error {
+	if in.sess != nil {
+		b, err := in.sess.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		in.c.Session = b
+	}
+	sealed, err := in.m.sealContact(in.c)
+	if err != nil {
+		return err
+	}
+	return updateContact(ctx, tx, in.c.ID, sealed)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,48 @@
+package store
+
+// schemaV4 holds a user's private messaging (messaging/messenger owns the
+// queries): contacts, the outbox, the inbox, and the mailbox message IDs
+// already processed. Everything that would say who the user talks to, or
+// what they said, is sealed with the vault key (Vault.SealRow); in the
+// clear are random IDs, counters, states and times. Times are Unix
+// nanoseconds, 0 meaning never.
+const schemaV4 = `
+CREATE TABLE contact (
+	id      BLOB PRIMARY KEY NOT NULL CHECK (typeof(id) = 'blob' AND length(id) = 16),
+	created INTEGER NOT NULL,
+	sealed  BLOB NOT NULL CHECK (typeof(sealed) = 'blob')
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+	n         INTEGER PRIMARY KEY,
+	id        BLOB NOT NULL UNIQUE CHECK (typeof(id) = 'blob' AND length(id) = 16),
+	contact   BLOB NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+	kind      INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+	envelope  BLOB NOT NULL CHECK (typeof(envelope) = 'blob' AND length(envelope) BETWEEN 1 AND 16384),
+	body      BLOB,
+	state     INTEGER NOT NULL CHECK (state IN (0, 1, 2, 3)),
+	why       TEXT NOT NULL,
+	tries     INTEGER NOT NULL CHECK (tries >= 0),
+	next_try  INTEGER NOT NULL,
+	created   INTEGER NOT NULL,
+	sent      INTEGER NOT NULL,
+	delivered INTEGER NOT NULL
+);
+CREATE INDEX outbox_due ON outbox(state, next_try);
+CREATE INDEX outbox_contact ON outbox(contact, n);
+
+CREATE TABLE inbox (
+	n        INTEGER PRIMARY KEY,
+	id       BLOB NOT NULL UNIQUE CHECK (typeof(id) = 'blob' AND length(id) = 16),
+	contact  BLOB REFERENCES contact(id) ON DELETE SET NULL,
+	seq      INTEGER NOT NULL,
+	sent     INTEGER NOT NULL,
+	received INTEGER NOT NULL,
+	body     BLOB NOT NULL
+);
+CREATE INDEX inbox_contact ON inbox(contact, seq);
+
+CREATE TABLE seen (
+	id BLOB PRIMARY KEY NOT NULL CHECK (typeof(id) = 'blob' AND length(id) = 16)
+) WITHOUT ROWID;
+`
