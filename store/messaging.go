@@ -46,3 +46,12 @@ CREATE TABLE seen (
 	id BLOB PRIMARY KEY NOT NULL CHECK (typeof(id) = 'blob' AND length(id) = 16)
 ) WITHOUT ROWID;
 `
+
+// schemaV5 remembers, for a processed mailbox message that carried a
+// text, the text's ID (a copy that arrives again is answered with a
+// receipt again), and indexes only the outbox rows still to deliver, so
+// a contact's sender does not scan its whole history.
+const schemaV5 = `
+ALTER TABLE seen ADD COLUMN msg BLOB CHECK (msg IS NULL OR (typeof(msg) = 'blob' AND length(msg) = 16));
+CREATE INDEX outbox_pending ON outbox(contact, n) WHERE state IN (0, 1);
+`

@@ -16,6 +16,7 @@ var migrations = []string{
 	schemaV2, // 2: peer (address book)
 	schemaV3, // 3: mailbox queues and deposits
 	schemaV4, // 4: private messaging (contacts, outbox, inbox)
+	schemaV5, // 5: seen: the text ID of a processed mailbox message
 }
 
 const schemaV1 = `

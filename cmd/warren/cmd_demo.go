@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -111,9 +112,30 @@ func demoInit(ctx context.Context, e *env, root string, count int, kdf []string)
 	return nodes, nil
 }
 
-// demoRun starts the nodes one by one, each told the records of those
-// before it, then waits until every node has a link to every other.
+// demoRun starts the nodes, shows their status, and has them do the
+// demo's work: circuits, then private messages.
 func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, waits demoWaits) error {
+	if err := demoStartAll(ctx, e.stdout, nodes, runArgs, waits); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		fmt.Fprintf(e.stdout, "\n$ warren status --dir %s\n", n.dir)
+		out, err := selfCmd(ctx, "status", "--dir", n.dir).Output()
+		if err != nil {
+			return fmt.Errorf("status of node %s: %w", n.name, exitDetail(err))
+		}
+		e.stdout.Write(out)
+	}
+	if err := demoCircuits(ctx, e, nodes); err != nil {
+		return err
+	}
+	return demoMessages(ctx, e, nodes, waits)
+}
+
+// demoStartAll starts the nodes one by one, each told the records of
+// those before it (nodes c and d also serve mailboxes), then waits until
+// every node has a link to every other.
+func demoStartAll(ctx context.Context, w io.Writer, nodes []*demoNode, runArgs []string, waits demoWaits) error {
 	var records []string
 	for i, n := range nodes {
 		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
@@ -133,23 +155,9 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 		}
 		records = append(records, base64.RawURLEncoding.EncodeToString(info.Record))
 		n.id = info.NodeID.String()
-		fmt.Fprintf(e.stdout, "demo: node %s running (%d peer records given)\n", n.name, len(records)-1)
+		fmt.Fprintf(w, "demo: node %s running (%d peer records given)\n", n.name, len(records)-1)
 	}
-	if err := demoAwaitLinks(ctx, e, nodes, waits.link); err != nil {
-		return err
-	}
-	for _, n := range nodes {
-		fmt.Fprintf(e.stdout, "\n$ warren status --dir %s\n", n.dir)
-		out, err := selfCmd(ctx, "status", "--dir", n.dir).Output()
-		if err != nil {
-			return fmt.Errorf("status of node %s: %w", n.name, exitDetail(err))
-		}
-		e.stdout.Write(out)
-	}
-	if err := demoCircuits(ctx, e, nodes); err != nil {
-		return err
-	}
-	return demoMessages(ctx, e, nodes, waits)
+	return demoAwaitLinks(ctx, w, nodes, waits.link)
 }
 
 func (n *demoNode) start(ctx context.Context, args []string, timeout time.Duration) error {
@@ -178,7 +186,7 @@ func (n *demoNode) start(ctx context.Context, args []string, timeout time.Durati
 	})
 }
 
-func demoAwaitLinks(ctx context.Context, e *env, nodes []*demoNode, timeout time.Duration) error {
+func demoAwaitLinks(ctx context.Context, w io.Writer, nodes []*demoNode, timeout time.Duration) error {
 	want := len(nodes) - 1
 	start := time.Now()
 	err := waitFor(ctx, timeout, "every node to link to every other", func() (bool, error) {
@@ -191,7 +199,7 @@ func demoAwaitLinks(ctx context.Context, e *env, nodes []*demoNode, timeout time
 		return true, nil
 	})
 	if err == nil {
-		fmt.Fprintf(e.stdout, "demo: all %d nodes linked pairwise over Noise and measured each link's round trip %s after the last one started\n", len(nodes), time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(w, "demo: all %d nodes linked pairwise over Noise and measured each link's round trip %s after the last one started\n", len(nodes), time.Since(start).Round(time.Millisecond))
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,7 @@ func demoMessages(ctx context.Context, e *env, nodes []*demoNode, waits demoWait
 		return err
 	}
 	defer stopWatch()
-	if err := demoContact(ctx, e, a, b, ca, cb); err != nil {
+	if err := demoContact(ctx, e.stdout, a, b, ca, cb); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "\n$ warren stop --dir %s   # b goes offline\n", b.dir)
@@ -89,15 +90,15 @@ func mailboxNames(nodes []*demoNode) string {
 }
 
 // demoContact: a invites b (text and QR), b accepts, a sees b active.
-func demoContact(ctx context.Context, e *env, a, b *demoNode, ca, cb *api.Client) error {
-	fmt.Fprintf(e.stdout, "\n$ warren invite --dir %s --name b\n", a.dir)
+func demoContact(ctx context.Context, w io.Writer, a, b *demoNode, ca, cb *api.Client) error {
+	fmt.Fprintf(w, "\n$ warren invite --dir %s --name b\n", a.dir)
 	t0 := time.Now()
 	inv, err := ca.Invite(ctx, "b")
 	if err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	fmt.Fprintf(e.stdout, "%s%s\n(made in %.1f s)\n", inv.QR, inv.Text, time.Since(t0).Seconds())
-	fmt.Fprintf(e.stdout, "\n$ warren accept --dir %s --name a %s\n", b.dir, inv.Text)
+	fmt.Fprintf(w, "%s%s\n(made in %.1f s)\n", inv.QR, inv.Text, time.Since(t0).Seconds())
+	fmt.Fprintf(w, "\n$ warren accept --dir %s --name a %s\n", b.dir, inv.Text)
 	t0 = time.Now()
 	if _, err := cb.Accept(ctx, inv.Text, "a"); err != nil {
 		return fmt.Errorf("accept: %w", err)
@@ -107,7 +108,7 @@ func demoContact(ctx context.Context, e *env, a, b *demoNode, ca, cb *api.Client
 		return err == nil && len(cs) == 1 && cs[0].State == "active", err
 	})
 	if err == nil {
-		fmt.Fprintf(e.stdout, "demo: a and b are contacts (%.1f s from accept to a holding b's request)\n", time.Since(t0).Seconds())
+		fmt.Fprintf(w, "demo: a and b are contacts (%.1f s from accept to a holding b's request)\n", time.Since(t0).Seconds())
 	}
 	return err
 }

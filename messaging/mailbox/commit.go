@@ -22,16 +22,30 @@ var errClosed = errors.New("mailbox: server closed")
 // commit hands d to the committer and waits until it is durable (or
 // refused). Deposits arriving together share one transaction and fsync.
 func (s *Server) commit(d store.MailboxDeposit) (store.DepositResult, error) {
+	req, err := s.submit(d)
+	if err != nil {
+		return 0, err
+	}
+	return req.wait()
+}
+
+// submit hands d to the committer without waiting for it.
+func (s *Server) submit(d store.MailboxDeposit) (*depositReq, error) {
 	req := &depositReq{d: d, res: make(chan depositRes, 1)}
 	select {
 	case s.depq <- req:
+		return req, nil
 	case <-s.ctx.Done():
-		return 0, errClosed
+		return nil, errClosed
 	}
-	// The committer answers every request it took (its store call is
-	// bounded by StoreTimeout and Close), and may read d until it does.
-	r := <-req.res
-	return r.r, r.err
+}
+
+// wait returns the committer's answer. The committer answers every
+// request it took (its store call is bounded by StoreTimeout and Close),
+// and may read the deposit until it does.
+func (r *depositReq) wait() (store.DepositResult, error) {
+	res := <-r.res
+	return res.r, res.err
 }
 
 // commitLoop is the committer: it takes the first waiting deposit, every

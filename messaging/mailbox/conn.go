@@ -7,6 +7,7 @@ import (
 
 	"github.com/warrennet/warren/messaging/mailbox/wire"
 	"github.com/warrennet/warren/onion/circapi"
+	"github.com/warrennet/warren/store"
 )
 
 // conn serves one stream: a reader goroutine reads frames, the serve loop
@@ -89,8 +90,57 @@ func (c *conn) serveOne(in frameIn) bool {
 		c.malformed()
 		return false
 	}
+	if d, ok := req.(wire.Deposit); ok {
+		return c.serveDeposits(d)
+	}
 	resp := c.handle(req)
 	return c.write(resp) == nil
+}
+
+// maxPipelined bounds the deposits of one stream committed together.
+const maxPipelined = 64
+
+// serveDeposits commits a deposit together with the deposits the client
+// already pipelined behind it on this stream, then answers them in
+// order: one group commit for the lot instead of one fsync each. A frame
+// that is not a deposit is kept for the next round.
+func (c *conn) serveDeposits(first wire.Deposit) bool {
+	ms := []wire.Deposit{first}
+	var bufs [][]byte
+	defer func() {
+		for _, b := range bufs {
+			clear(b)
+		}
+	}()
+	for len(ms) < maxPipelined && c.pending == nil {
+		select {
+		case in := <-c.frames:
+			req, err := wire.DecodeRequest(in.b)
+			d, ok := req.(wire.Deposit)
+			if in.err != nil || err != nil || !ok {
+				c.pending = &in
+				break
+			}
+			ms, bufs = append(ms, d), append(bufs, in.b)
+			continue
+		default:
+		}
+		break
+	}
+	reqs := make([]*depositReq, len(ms))
+	for i, m := range ms {
+		reqs[i], _ = c.srv.submit(c.srv.depositRow(m))
+	}
+	ok := true // every answer is awaited: the committer reads the frames until then
+	for i, m := range ms {
+		var r store.DepositResult
+		err := errClosed
+		if reqs[i] != nil {
+			r, err = reqs[i].wait()
+		}
+		ok = ok && c.write(c.srv.depositAnswer(m, r, err)) == nil
+	}
+	return ok
 }
 
 // isMalformed tells a bad frame (header refused, or cut short) from an

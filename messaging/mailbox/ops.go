@@ -69,10 +69,19 @@ func (s *Server) create(m wire.Create) wire.Response {
 }
 
 func (s *Server) deposit(m wire.Deposit) wire.Response {
+	r, err := s.commit(s.depositRow(m))
+	return s.depositAnswer(m, r, err)
+}
+
+// depositRow is what the store keeps of a deposit.
+func (s *Server) depositRow(m wire.Deposit) store.MailboxDeposit {
 	now := s.unix()
 	expires := (now + int64(s.cfg.Expiry/time.Second) + expiryGrain - 1) / expiryGrain * expiryGrain
-	d := store.MailboxDeposit{Queue: m.Queue, ID: wire.MsgIDOf(m.Envelope), Envelope: m.Envelope, Expires: expires}
-	r, err := s.commit(d)
+	return store.MailboxDeposit{Queue: m.Queue, ID: wire.MsgIDOf(m.Envelope), Envelope: m.Envelope, Expires: expires}
+}
+
+// depositAnswer counts a committed deposit and says what to answer.
+func (s *Server) depositAnswer(m wire.Deposit, r store.DepositResult, err error) wire.Response {
 	if err != nil {
 		return s.storeErr("deposit", err)
 	}

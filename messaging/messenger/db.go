@@ -46,6 +46,8 @@ type outRow struct {
 	Created   time.Time
 	Sent      time.Time
 	Delivered time.Time
+
+	was MessageState // the state read from the database
 }
 
 func nanos(t time.Time) int64 {
@@ -135,7 +137,7 @@ func scanOut(rows *sql.Rows) (outRow, error) {
 	if copy(r.ID[:], id) != len(r.ID) || copy(r.Contact[:], contact) != len(r.Contact) {
 		return r, fmt.Errorf("messenger: outbox row: bad id")
 	}
-	r.State = MessageState(state)
+	r.State, r.was = MessageState(state), MessageState(state)
 	r.NextTry, r.Created = fromNanos(next), fromNanos(created)
 	r.Sent, r.Delivered = fromNanos(sent), fromNanos(delivered)
 	return r, nil
@@ -162,8 +164,8 @@ func queryOut(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]outRow,
 // backing off: they hold back later ones) or due to be re-deposited, in
 // the order they were written.
 func pendingOut(ctx context.Context, tx *sql.Tx, c ContactID, now time.Time, limit int) ([]outRow, error) {
-	return queryOut(ctx, tx, `WHERE contact = ? AND (state = 0 OR (state = 1 AND next_try <= ?)) ORDER BY n LIMIT ?`,
-		c[:], nanos(now), limit)
+	return queryOut(ctx, tx, `WHERE contact = ? AND state IN (0, 1) AND (state = 0 OR next_try <= ?)
+		ORDER BY n LIMIT ?`, c[:], nanos(now), limit)
 }
 
 // dueContacts returns the contacts with a row due at now, and the earliest
@@ -197,10 +199,18 @@ func dueContacts(ctx context.Context, tx *sql.Tx, now time.Time) ([]ContactID, t
 	return ids, fromNanos(next.Int64), nil
 }
 
+// setOutState writes r's new state unless the row changed state since it
+// was read (a receipt may have made it Delivered meanwhile: that stands).
 func setOutState(ctx context.Context, tx *sql.Tx, r *outRow) error {
 	_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, why = ?, tries = ?, next_try = ?,
-		sent = ?, delivered = ? WHERE n = ?`, int(r.State), r.Why, r.Tries, nanos(r.NextTry),
-		nanos(r.Sent), nanos(r.Delivered), r.N)
+		sent = ?, delivered = ? WHERE n = ? AND state = ?`, int(r.State), r.Why, r.Tries, nanos(r.NextTry),
+		nanos(r.Sent), nanos(r.Delivered), r.N, int(r.was))
+	return err
+}
+
+// setOutEnvelope replaces a row's envelope (a re-send's new encryption).
+func setOutEnvelope(ctx context.Context, tx *sql.Tx, n int64, env []byte) error {
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET envelope = ? WHERE n = ?`, env, n)
 	return err
 }
 
@@ -227,24 +237,31 @@ func markDelivered(ctx context.Context, tx *sql.Tx, c ContactID, ids []MsgID, no
 	return changed, nil
 }
 
-// markSeen records a mailbox message ID as processed; false if it already
-// was.
-func markSeen(ctx context.Context, tx *sql.Tx, id MsgID) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO seen(id) VALUES(?)`, id[:])
-	if err != nil {
-		return false, err
+// markSeen records a mailbox message ID as processed, with the ID of the
+// text it carried (nil if none).
+func markSeen(ctx context.Context, tx *sql.Tx, id MsgID, text *MsgID) error {
+	var msg []byte
+	if text != nil {
+		msg = text[:]
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO seen(id, msg) VALUES(?, ?)`, id[:], msg)
+	return err
 }
 
-func isSeen(ctx context.Context, tx *sql.Tx, id MsgID) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM seen WHERE id = ?`, id[:]).Scan(&one)
+// isSeen reports whether a mailbox message ID was processed, and the ID
+// of the text it carried, if any.
+func isSeen(ctx context.Context, tx *sql.Tx, id MsgID) (bool, *MsgID, error) {
+	var msg []byte
+	err := tx.QueryRowContext(ctx, `SELECT msg FROM seen WHERE id = ?`, id[:]).Scan(&msg)
 	if err == sql.ErrNoRows {
-		return false, nil
+		return false, nil, nil
 	}
-	return err == nil, err
+	if err != nil || len(msg) != len(MsgID{}) {
+		return err == nil, nil, err
+	}
+	var text MsgID
+	copy(text[:], msg)
+	return true, &text, nil
 }
 
 type inRow struct {

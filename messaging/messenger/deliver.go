@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/warrennet/warren/messaging/envelope"
 	"github.com/warrennet/warren/messaging/mailbox"
+	"github.com/warrennet/warren/messaging/ratchet"
 	"github.com/warrennet/warren/onion/circapi"
 )
 
@@ -55,17 +57,43 @@ func (m *Messenger) dispatchDue() time.Time {
 		m.log.Warn("messenger: reading the outbox", "err", err)
 		return m.cfg.Now().Add(time.Second)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, id := range ids {
-		if m.senders[id] || m.contacts[id] == nil {
-			continue
-		}
-		m.senders[id] = true
-		m.wg.Add(1)
-		go m.sendContact(id)
+		m.kickContact(id)
 	}
 	return next
+}
+
+// senderState: a contact's sender runs; again asks it for one more pass
+// (rows were added while it ran).
+type senderState struct{ again bool }
+
+// kickContact makes a sender pass over the contact's outbox: it starts
+// one, or asks the running one for another pass.
+func (m *Messenger) kickContact(id ContactID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.contacts[id] == nil || m.ctx.Err() != nil {
+		return
+	}
+	if st := m.senders[id]; st != nil {
+		st.again = true
+		return
+	}
+	m.senders[id] = &senderState{}
+	m.wg.Add(1)
+	go m.sendContact(id)
+}
+
+// senderDone ends a sender unless another pass was asked for.
+func (m *Messenger) senderDone(id ContactID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st := m.senders[id]; st != nil && st.again && m.ctx.Err() == nil {
+		st.again = false
+		return false
+	}
+	delete(m.senders, id)
+	return true
 }
 
 // sender deposits one contact's due outbox rows in order over a stream per
@@ -87,75 +115,97 @@ func (m *Messenger) sendContact(id ContactID) {
 		for _, c := range s.streams {
 			c.close()
 		}
-		m.mu.Lock()
-		delete(m.senders, id)
-		m.mu.Unlock()
 		m.wg.Done()
-		m.kick() // rows may have become due meanwhile
 	}()
-	for m.ctx.Err() == nil && s.pass() {
+	for {
+		for m.ctx.Err() == nil && s.pass() {
+		}
+		if m.senderDone(id) {
+			return
+		}
 	}
 }
 
-// pass deposits what is due, in order; it reports whether it deposited
-// anything (so another pass may find more).
+// pass deposits what is due, in order, pipelined to one mailbox; it
+// reports whether it deposited anything (so another pass may find more).
 func (s *sender) pass() bool {
 	m := s.m
 	var rows []outRow
+	now := m.cfg.Now()
 	err := m.cfg.DB.Read(m.ctx, func(tx *sql.Tx) error {
 		var err error
-		rows, err = pendingOut(m.ctx, tx, s.id, m.cfg.Now(), sendBatch)
+		rows, err = pendingOut(m.ctx, tx, s.id, now, sendBatch)
 		return err
 	})
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return false
 	}
-	progressed := false
-	for i := range rows {
-		r := &rows[i]
-		if r.NextTry.After(m.cfg.Now()) {
-			if r.State == Queued {
-				break // an earlier message waits: keep the order
-			}
-			continue
+	due := rows[:0]
+	for _, r := range rows {
+		if r.NextTry.After(now) {
+			break // a queued message backs off: keep the order
 		}
-		if !s.deposit(r) {
-			return false
-		}
-		progressed = true
+		due = append(due, r)
 	}
-	return progressed
+	if len(due) == 0 {
+		return false
+	}
+	return s.depositBatch(due)
 }
 
-// deposit sends one row to one of the contact's mailboxes and records the
-// outcome; false means stop this pass.
-func (s *sender) deposit(r *outRow) bool {
+// depositBatch deposits rows to one of the contact's mailboxes and
+// records the outcome of each in one transaction; false means stop.
+func (s *sender) depositBatch(rows []outRow) bool {
 	m := s.m
 	m.mu.Lock()
 	c := m.contacts[s.id]
-	idx := m.sticky[s.id]
+	sticky := m.sticky[s.id]
 	m.mu.Unlock()
 	if c == nil || len(c.Theirs) == 0 {
 		return false
 	}
 	// The mailbox that last worked, then the next one on each retry (a
 	// re-deposit after a missing receipt, tries >= 1, goes elsewhere).
-	idx = (idx + r.Tries) % len(c.Theirs)
-	err := s.depositTo(idx, c, r.Envelope)
+	idx := (sticky + rows[0].Tries) % len(c.Theirs)
+	if !s.m.refresh(rows) {
+		return false
+	}
+	envs := make([][]byte, len(rows))
+	for i := range rows {
+		envs[i] = rows[i].Envelope
+	}
+	n, err := s.depositTo(idx, c, envs)
 	now := m.cfg.Now()
+	m.deposits.Add(uint64(n))
+	var changed []*outRow
+	for i := range rows[:n] {
+		if s.deposited(&rows[i], now) {
+			changed = append(changed, &rows[i])
+		}
+	}
+	done := rows[:n]
 	if err != nil {
 		m.depositErrs.Add(1)
 		m.log.Debug("messenger: deposit failed", "err", err)
-		return s.retry(r, now)
+		if s.retry(&rows[n], now); rows[n].State == Failed && rows[n].Kind == kindText {
+			changed = append(changed, &rows[n])
+		}
+		done = rows[:n+1]
+	} else {
+		m.mu.Lock()
+		m.sticky[s.id] = idx
+		m.mu.Unlock()
 	}
-	m.deposits.Add(1)
-	m.mu.Lock()
-	m.sticky[s.id] = idx
-	m.mu.Unlock()
-	return s.deposited(r, now)
+	if !s.save(done) {
+		return false
+	}
+	for _, r := range changed {
+		m.publishState(c, r, now.Sub(r.Created))
+	}
+	return err == nil
 }
 
-func (s *sender) depositTo(idx int, c *contact, env []byte) error {
+func (s *sender) depositTo(idx int, c *contact, envs [][]byte) (int, error) {
 	m := s.m
 	conn := s.streams[idx]
 	if conn == nil {
@@ -165,36 +215,35 @@ func (s *sender) depositTo(idx int, c *contact, env []byte) error {
 		p := circapi.Purpose{Kind: "send", Key: c.ID.String() + "/" + strconv.Itoa(idx)}
 		cl, closeFn, err := m.openMailbox(ctx, p, addr.Relay)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		conn = &mailboxConn{cl: cl, close: closeFn}
 		s.streams[idx] = conn
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, time.Minute)
 	defer cancel()
-	err := conn.cl.Deposit(ctx, mailbox.QueueID(c.Theirs[idx].Queue), env)
-	if err != nil && !errors.Is(err, mailbox.ErrQueueFull) {
+	n, err := conn.cl.DepositMany(ctx, mailbox.QueueID(c.Theirs[idx].Queue), envs)
+	if err != nil && !errors.Is(err, mailbox.ErrQueueFull) && !errors.Is(err, mailbox.ErrMailboxFull) {
 		conn.close()
 		delete(s.streams, idx)
 	}
-	return err
+	return n, err
 }
 
 // retry records a failed deposit: the row keeps its state and is tried
 // again after a backoff, on the next mailbox.
-func (s *sender) retry(r *outRow, now time.Time) bool {
+func (s *sender) retry(r *outRow, now time.Time) {
 	m := s.m
 	r.Tries++
 	r.NextTry = now.Add(backoff(m.cfg.MinBackoff, m.cfg.MaxBackoff, r.Tries))
 	if now.Sub(r.Created) > m.cfg.GiveUp {
 		r.State, r.Why = Failed, "no mailbox of the contact accepted it in time"
 	}
-	s.save(r)
-	return false
 }
 
 // deposited records a successful deposit: texts and requests become Sent
-// and are re-deposited if no receipt comes; receipts are done.
+// and are re-deposited if no receipt comes; receipts are done. It reports
+// whether a text's state changed (to announce).
 func (s *sender) deposited(r *outRow, now time.Time) bool {
 	m := s.m
 	prev := r.State
@@ -210,22 +259,21 @@ func (s *sender) deposited(r *outRow, now time.Time) bool {
 		}
 		r.NextTry = now.Add(backoff(m.cfg.ResendAfter, 6*time.Hour, r.Tries))
 	}
-	if !s.save(r) {
-		return false
-	}
-	if r.Kind == kindText && r.State != prev {
-		m.mu.Lock()
-		c := m.contacts[s.id]
-		m.mu.Unlock()
-		m.publishState(c, r, now.Sub(r.Created))
-	}
-	return true
+	return r.Kind == kindText && r.State != prev
 }
 
-func (s *sender) save(r *outRow) bool {
-	err := s.m.cfg.DB.Write(s.m.ctx, func(tx *sql.Tx) error { return setOutState(s.m.ctx, tx, r) })
+// save records rows' new states in one transaction.
+func (s *sender) save(rows []outRow) bool {
+	err := s.m.cfg.DB.Write(s.m.ctx, func(tx *sql.Tx) error {
+		for i := range rows {
+			if err := setOutState(s.m.ctx, tx, &rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		s.m.log.Warn("messenger: recording a deposit", "err", err)
+		s.m.log.Warn("messenger: recording deposits", "err", err)
 		return false
 	}
 	return true
@@ -241,4 +289,69 @@ func backoff(base, cap time.Duration, tries int) time.Duration {
 	d = min(d, cap)
 	j := time.Duration(time.Now().UnixNano()) % (d/2 + 1)
 	return d - d/4 + j
+}
+
+// refresh encrypts anew the texts about to be re-deposited (no receipt
+// came: the first copy, or its receipt, was lost). A new envelope with
+// the same text ID gets past the mailbox's memory of the old one (it
+// answers an acknowledged envelope's copy without storing it); the
+// recipient keeps the text once by its ID and answers with a receipt.
+func (m *Messenger) refresh(rows []outRow) bool {
+	for i := range rows {
+		r := &rows[i]
+		if r.Kind != kindText || r.was != Sent {
+			continue
+		}
+		if err := m.reencrypt(r); err != nil {
+			m.log.Warn("messenger: preparing a re-send", "err", err)
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Messenger) reencrypt(r *outRow) error {
+	c, unlock, err := m.lockContact(r.Contact)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	sealed, err := m.cfg.Vault.OpenRow(outLabel(r.ID), r.Body)
+	if err != nil {
+		return err
+	}
+	defer clear(sealed)
+	seq, text, err := parseOutBody(sealed)
+	if err != nil {
+		return err
+	}
+	sess, err := ratchet.UnmarshalSession(c.Session, m.cfg.Rand)
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	env, err := encryptPayload(sess, envelope.Text{ID: r.ID, Seq: seq, Sent: r.Created.UnixMilli(), Body: text})
+	if err != nil {
+		return err
+	}
+	nc := c.clone()
+	if nc.Session, err = sess.MarshalBinary(); err != nil {
+		return err
+	}
+	sealedC, err := m.sealContact(nc)
+	if err != nil {
+		return err
+	}
+	err = m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+		if err := updateContact(m.ctx, tx, nc.ID, sealedC); err != nil {
+			return err
+		}
+		return setOutEnvelope(m.ctx, tx, r.N, env)
+	})
+	if err != nil {
+		return err
+	}
+	m.commitContact(nc)
+	r.Envelope = env
+	return nil
 }

@@ -3,6 +3,7 @@ package messenger
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,4 +166,41 @@ func grepDir(t *testing.T, dir string, needle []byte) string {
 		}
 	}
 	return ""
+}
+
+// A receipt lost at the mailbox: the sender re-deposits the text after
+// ResendAfter, the recipient drops the copy (already seen) but answers it
+// with a receipt again, and the text turns delivered.
+func TestLostReceiptResent(t *testing.T) {
+	w := newWorld(t, 1)
+	a, b := w.user("alice"), w.user("bob")
+	connect(t, a, b)
+	ctx := context.Background()
+	b.stop()
+	if _, err := a.m.Send(ctx, "bob", []byte("did you get this?")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the text stored", func() bool { return a.outboxStates(t)["sent"] == 1 })
+	a.stop()
+	b.start()
+	waitFor(t, 10*time.Second, "bob to receive", func() bool { return len(b.inbox(t, "")) == 1 })
+	waitFor(t, 10*time.Second, "bob's receipt deposited", func() bool { return b.m.Stats().Deposits >= 1 })
+	b.stop()
+	r := w.boxes[0]
+	err := r.db.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mbox_msg`)
+		if n, _ := res.RowsAffected(); err == nil && n == 0 {
+			return fmt.Errorf("no message to lose")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.start()
+	b.start()
+	waitFor(t, 20*time.Second, "the text delivered after the re-send", func() bool { return a.outboxStates(t)["delivered"] == 1 })
+	if n := len(b.inbox(t, "")); n != 1 {
+		t.Fatalf("bob has %d messages", n)
+	}
 }

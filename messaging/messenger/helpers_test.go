@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -19,7 +21,7 @@ import (
 // world is an in-memory circuit network with mailbox relays backed by
 // real SQLite stores, and users with their own stores.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	net   *circapitest.Net
 	boxes []*mailboxRelay
 }
@@ -31,7 +33,7 @@ type mailboxRelay struct {
 	srv *mailbox.Server
 }
 
-func newWorld(t *testing.T, mailboxes int) *world {
+func newWorld(t testing.TB, mailboxes int) *world {
 	w := &world{t: t, net: circapitest.New()}
 	for range mailboxes {
 		r := &mailboxRelay{id: randNode(t), dir: filepath.Join(t.TempDir(), "mailbox")}
@@ -126,6 +128,7 @@ func (u *user) config() Config {
 		DB: u.db, Vault: u.vault, Dialer: u.w.net.Dialer(u.node), Mailboxes: u.w.mailboxIDs,
 		FetchWait: 500 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		ResendAfter: 3 * time.Second,
+		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 }
 
@@ -185,7 +188,7 @@ func (u *user) countEvents(kind, state string) int {
 
 // connect makes a and b contacts (a invites, b accepts) and waits until
 // a has processed the request.
-func connect(t *testing.T, a, b *user) {
+func connect(t testing.TB, a, b *user) {
 	t.Helper()
 	ctx := context.Background()
 	inv, _, err := a.m.Invite(ctx, b.name)
@@ -201,7 +204,7 @@ func connect(t *testing.T, a, b *user) {
 	})
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {

@@ -98,7 +98,7 @@ func (m *Messenger) Accept(ctx context.Context, text, name string) (ContactInfo,
 	if err := m.addContact(ctx, c, req); err != nil {
 		return ContactInfo{}, err
 	}
-	m.kick()
+	m.kickContact(c.ID)
 	return m.info(c), nil
 }
 

@@ -111,10 +111,11 @@ type Messenger struct {
 
 	mu       sync.Mutex
 	contacts map[ContactID]*contact
-	locks    map[ContactID]*sync.Mutex // serialise each contact's operations
-	senders  map[ContactID]bool        // a sender goroutine runs
+	locks    map[ContactID]*sync.Mutex  // serialise each contact's operations
+	senders  map[ContactID]*senderState // a sender goroutine runs
 	fetchers map[mailboxQueueKey]context.CancelFunc
 	sticky   map[ContactID]int // mailbox index that last worked
+	pending  map[ContactID][]*sendReq
 
 	events hub
 	wake   chan struct{}
@@ -141,8 +142,8 @@ func New(ctx context.Context, cfg Config) (*Messenger, error) {
 	m := &Messenger{
 		cfg: cfg, log: cfg.Logger,
 		contacts: map[ContactID]*contact{}, locks: map[ContactID]*sync.Mutex{},
-		senders: map[ContactID]bool{}, fetchers: map[mailboxQueueKey]context.CancelFunc{},
-		sticky: map[ContactID]int{}, wake: make(chan struct{}, 1),
+		senders: map[ContactID]*senderState{}, fetchers: map[mailboxQueueKey]context.CancelFunc{},
+		sticky: map[ContactID]int{}, pending: map[ContactID][]*sendReq{}, wake: make(chan struct{}, 1),
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if err := m.load(ctx); err != nil {

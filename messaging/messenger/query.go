@@ -165,7 +165,11 @@ func (m *Messenger) Outbox(ctx context.Context, ref string, limit int) ([]Outbox
 	out := make([]OutboxItem, 0, len(rows))
 	for i := len(rows) - 1; i >= 0; i-- {
 		r := rows[i]
-		body, err := m.cfg.Vault.OpenRow(outLabel(r.ID), r.Body)
+		sealed, err := m.cfg.Vault.OpenRow(outLabel(r.ID), r.Body)
+		if err != nil {
+			return nil, err
+		}
+		_, body, err := parseOutBody(sealed)
 		if err != nil {
 			return nil, err
 		}

@@ -112,6 +112,7 @@ type inbound struct {
 	receipts []MsgID
 	events   []Event
 	acks     []mailbox.MsgID
+	textID   *MsgID // the text the message being handled carried
 	kick     bool
 	notYet   bool
 }
@@ -146,7 +147,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 		m.events.publish(e)
 	}
 	if in.kick {
-		m.kick()
+		m.kickContact(id)
 	}
 	return in.acks, in.notYet
 }
@@ -175,14 +176,19 @@ func (in *inbound) run(ctx context.Context, tx *sql.Tx, msgs []mailbox.Message) 
 // one processes a single message; only storage errors are returned.
 func (in *inbound) one(ctx context.Context, tx *sql.Tx, msg mailbox.Message) error {
 	mid := MsgID(msg.ID)
-	if seen, err := isSeen(ctx, tx, mid); err != nil || seen {
+	seen, text, err := isSeen(ctx, tx, mid)
+	if err != nil || seen {
 		if seen {
 			in.m.duplicates.Add(1)
 			in.acks = append(in.acks, msg.ID)
 		}
+		if text != nil {
+			in.receipts = append(in.receipts, *text) // re-sent: its receipt was lost
+		}
 		return err
 	}
-	err := in.handle(ctx, tx, mid, msg.Envelope)
+	in.textID = nil
+	err = in.handle(ctx, tx, mid, msg.Envelope)
 	switch {
 	case errors.Is(err, errNotYet):
 		in.notYet = true
@@ -194,8 +200,7 @@ func (in *inbound) one(ctx context.Context, tx *sql.Tx, msg mailbox.Message) err
 		in.m.log.Debug("messenger: dropped a message", "err", err)
 	}
 	in.acks = append(in.acks, msg.ID)
-	_, err = markSeen(ctx, tx, mid)
-	return err
+	return markSeen(ctx, tx, mid, in.textID)
 }
 
 // dropErr marks a message that is bad rather than a local failure.
@@ -275,6 +280,7 @@ func (in *inbound) acceptRequest(mid MsgID, env []byte) error {
 func (in *inbound) text(ctx context.Context, tx *sql.Tx, t envelope.Text) error {
 	now := in.m.cfg.Now()
 	id := MsgID(t.ID)
+	in.textID = &id
 	body, err := in.m.cfg.Vault.SealRow(inLabel(id), t.Body)
 	if err != nil {
 		return err

@@ -3,7 +3,10 @@ package messenger
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/warrennet/warren/messaging/envelope"
@@ -17,7 +20,9 @@ const MaxText = 15000
 // Send encrypts text for the contact named by ref (its name or ID) and
 // writes it to the outbox, durably, before returning: from then on the
 // message is "queued" and will be delivered, across restarts, until the
-// contact's receipt arrives or it fails.
+// contact's receipt arrives or it fails. Concurrent Sends to one contact
+// are written in one transaction (one fsync for the lot), in the order
+// they took their turn.
 func (m *Messenger) Send(ctx context.Context, ref string, text []byte) (OutboxItem, error) {
 	if len(text) > MaxText {
 		return OutboxItem{}, ErrTooLong
@@ -29,35 +34,93 @@ func (m *Messenger) Send(ctx context.Context, ref string, text []byte) (OutboxIt
 	if err != nil {
 		return OutboxItem{}, err
 	}
+	req := &sendReq{text: text}
+	m.mu.Lock()
+	m.pending[id] = append(m.pending[id], req)
+	m.mu.Unlock()
 	c, unlock, err := m.lockContact(id)
 	if err != nil {
+		m.dropPending(id, req)
 		return OutboxItem{}, err
 	}
 	defer unlock()
-	if c.State != Active {
-		return OutboxItem{}, ErrNotActive
+	if !req.done { // nobody took it yet: take every waiting Send
+		m.mu.Lock()
+		batch := m.pending[id]
+		delete(m.pending, id)
+		m.mu.Unlock()
+		m.sendBatch(c, batch)
 	}
-	row, nc, err := m.sealText(c, text)
-	if err != nil {
-		return OutboxItem{}, err
-	}
-	sealed, err := m.sealContact(nc)
-	if err != nil {
-		return OutboxItem{}, err
-	}
-	err = m.cfg.DB.Write(ctx, func(tx *sql.Tx) error {
-		if err := updateContact(ctx, tx, nc.ID, sealed); err != nil {
-			return err
+	return req.item, req.err
+}
+
+// sendReq is one Send waiting for its contact's turn. done, item and err
+// are written and read with the contact's lock held.
+type sendReq struct {
+	text []byte
+	done bool
+	item OutboxItem
+	err  error
+}
+
+func (m *Messenger) dropPending(id ContactID, req *sendReq) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pending[id] = slices.DeleteFunc(m.pending[id], func(r *sendReq) bool { return r == req })
+}
+
+// sendBatch encrypts the batch's texts in order and stores them with the
+// contact's new ratchet state in one transaction.
+func (m *Messenger) sendBatch(c *contact, batch []*sendReq) {
+	finish := func(err error) {
+		for _, r := range batch {
+			r.done = true
+			if r.err == nil {
+				r.err = err
+			}
 		}
-		return insertOut(ctx, tx, row)
-	})
-	if err != nil {
-		return OutboxItem{}, fmt.Errorf("messenger: queueing the message: %w", err)
+	}
+	if c.State != Active {
+		finish(ErrNotActive)
+		return
+	}
+	rows := make([]*outRow, len(batch))
+	nc := c
+	for i, r := range batch {
+		var err error
+		if rows[i], nc, err = m.sealText(nc, r.text); err != nil {
+			finish(err)
+			return
+		}
+	}
+	if err := m.storeBatch(nc, rows); err != nil {
+		finish(fmt.Errorf("messenger: queueing the message: %w", err))
+		return
 	}
 	m.commitContact(nc)
-	m.publishState(nc, row, 0)
-	m.kick()
-	return m.outItem(nc, row, text), nil
+	for i, r := range batch {
+		m.publishState(nc, rows[i], 0)
+		r.item, r.done = m.outItem(nc, rows[i], r.text), true
+	}
+	m.kickContact(nc.ID)
+}
+
+func (m *Messenger) storeBatch(nc *contact, rows []*outRow) error {
+	sealed, err := m.sealContact(nc)
+	if err != nil {
+		return err
+	}
+	return m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := insertOut(m.ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // sealText encrypts a new Text for c and returns its outbox row and the
@@ -83,10 +146,24 @@ func (m *Messenger) sealText(c *contact, text []byte) (*outRow, *contact, error)
 	}
 	nc.NextSeq++
 	row := &outRow{ID: id, Contact: c.ID, Kind: kindText, Envelope: env, State: Queued, Created: now, NextTry: now}
-	if row.Body, err = m.cfg.Vault.SealRow(outLabel(id), text); err != nil {
+	if row.Body, err = m.cfg.Vault.SealRow(outLabel(id), outBody(c.NextSeq, text)); err != nil {
 		return nil, nil, err
 	}
 	return row, nc, nil
+}
+
+// outBody is what an outbox row keeps, sealed, of a text: its sequence
+// number and its text (enough to encrypt it again for a re-send).
+func outBody(seq uint64, text []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, seq), text...)
+}
+
+// parseOutBody reverses outBody.
+func parseOutBody(b []byte) (uint64, []byte, error) {
+	if len(b) < 8 {
+		return 0, nil, errors.New("messenger: outbox row: malformed body")
+	}
+	return binary.BigEndian.Uint64(b), b[8:], nil
 }
 
 func outLabel(id MsgID) string { return "outbox/" + id.String() }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+)
+
+// messagesResult is one `warren bench messages` run.
+type messagesResult struct {
+	Transport string  `json:"transport"`
+	Messages  int     `json:"messages"`
+	Seconds   float64 `json:"seconds"`     // first Send to last arrival
+	PerSecond float64 `json:"per_second"`  // messages received per second
+	MedianMs  float64 `json:"median_ms"`   // Send → arrival at the recipient
+	P99Ms     float64 `json:"p99_ms"`
+	MaxMs     float64 `json:"max_ms"`
+	Delivered float64 `json:"delivered_s"` // first Send to the last receipt
+	Queued    float64 `json:"queued_s"`    // first Send to the last Send's return
+}
+
+func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench messages", "bench messages [--transport tcp|onion] [--messages N] [--senders N] [--json]")
+	transport := fs.String("transport", "tcp", "tcp: loopback TCP links; onion: onion services on a private Tor network")
+	count := fs.Int("messages", 5000, "texts user a sends to user b")
+	senders := fs.Int("senders", 8, "concurrent API clients sending")
+	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *count < 1 || *senders < 1 || (*transport != "tcp" && *transport != "onion") {
+		return usageError{"bench messages: --messages and --senders must be positive, --transport tcp or onion"}
+	}
+	res, err := benchMessages(ctx, e, *transport, *count, *senders)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, res)
+	}
+	fmt.Fprintf(e.stdout, "private messages over 3-hop circuits and a mailbox (%s links, 5 local nodes):\n", res.Transport)
+	fmt.Fprintf(e.stdout, "  %d texts from user a to user b in %.2f s: %.0f messages/s received\n", res.Messages, res.Seconds, res.PerSecond)
+	fmt.Fprintf(e.stdout, "  latency Send → b's inbox: median %.1f ms, p99 %.1f ms, max %.1f ms\n", res.MedianMs, res.P99Ms, res.MaxMs)
+	fmt.Fprintf(e.stdout, "  every receipt back at a after %.2f s\n", res.Delivered)
+	return nil
+}
+
+func benchMessages(ctx context.Context, e *env, transport string, count, senders int) (messagesResult, error) {
+	res := messagesResult{Transport: transport, Messages: count}
+	root, err := os.MkdirTemp("", "warren-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(root)
+	waits := demoTCPWaits
+	if transport == "onion" {
+		waits = demoTorWaits
+	}
+	runArgs, closeNet, err := demoTransport(ctx, e, "bench", root, transport, 5)
+	defer closeNet()
+	var nodes []*demoNode
+	if err == nil {
+		nodes, err = demoInit(ctx, &env{stdout: io.Discard, stderr: e.stderr}, root, 5, []string{"--kdf-memory", "8", "--kdf-time", "1"})
+	}
+	if err == nil {
+		err = demoStartAll(ctx, e.stderr, nodes, runArgs, waits)
+	}
+	if err == nil {
+		err = demoAwaitBooks(ctx, nodes, waits.link)
+	}
+	if err == nil {
+		a, b := nodes[0], nodes[1]
+		ca, cb := api.NewClient(daemon.SocketPath(a.dir)), api.NewClient(daemon.SocketPath(b.dir))
+		if err = demoContact(ctx, e.stderr, a, b, ca, cb); err == nil {
+			res, err = benchRun(ctx, e.stderr, ca, cb, res, senders)
+		}
+	}
+	if stopErr := demoStop(&env{stdout: io.Discard, stderr: e.stderr}, "bench", nodes); err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		demoShowLogs(e, nodes)
+	}
+	return res, err
+}
+
+// benchRun sends res.Messages texts from a with several API clients and
+// times their arrival in b's event stream.
+func benchRun(ctx context.Context, progress io.Writer, ca, cb *api.Client, res messagesResult, senders int) (messagesResult, error) {
+	var mu sync.Mutex
+	var lat []float64
+	var last time.Time
+	got := make(chan struct{})
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub := make(chan struct{})
+	go func() {
+		close(sub)
+		_ = cb.Watch(wctx, func(ev api.Event) {
+			if ev.Kind != "message" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, float64(time.Since(ev.Sent).Microseconds())/1000)
+			last = time.Now()
+			if len(lat) == res.Messages {
+				close(got)
+			}
+		})
+	}()
+	<-sub
+	time.Sleep(200 * time.Millisecond) // the subscription is in place
+	fmt.Fprintf(progress, "bench: sending %d texts from a to b with %d API clients\n", res.Messages, senders)
+	start := time.Now()
+	var next atomic.Int64
+	errc := make(chan error, senders)
+	for range senders {
+		go func() {
+			for int(next.Add(1)) <= res.Messages {
+				if _, err := ca.Send(ctx, "b", fmt.Sprintf("bench message at %s", time.Now().Format(time.RFC3339Nano))); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range senders {
+		if err := <-errc; err != nil {
+			return res, fmt.Errorf("send: %w", err)
+		}
+	}
+	res.Queued = time.Since(start).Seconds()
+	fmt.Fprintf(progress, "bench: all %d queued (Send returned) after %.2f s\n", res.Messages, res.Queued)
+	select {
+	case <-got:
+	case <-time.After(5 * time.Minute):
+		mu.Lock()
+		n := len(lat)
+		mu.Unlock()
+		return res, fmt.Errorf("bench: only %d of %d texts arrived within 5 minutes", n, res.Messages)
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	mu.Lock()
+	res.Seconds = last.Sub(start).Seconds()
+	sorted := slices.Clone(lat)
+	mu.Unlock()
+	slices.Sort(sorted)
+	res.PerSecond = float64(res.Messages) / res.Seconds
+	res.MedianMs, res.P99Ms, res.MaxMs = sorted[len(sorted)/2], sorted[len(sorted)*99/100], sorted[len(sorted)-1]
+	err := waitFor(ctx, 5*time.Minute, "every receipt", outboxAll(ca, "delivered"))
+	res.Delivered = time.Since(start).Seconds()
+	return res, err
+}
