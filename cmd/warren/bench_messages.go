@@ -18,13 +18,14 @@ import (
 type messagesResult struct {
 	Transport string  `json:"transport"`
 	Messages  int     `json:"messages"`
-	Seconds   float64 `json:"seconds"`     // first Send to last arrival
-	PerSecond float64 `json:"per_second"`  // messages received per second
-	MedianMs  float64 `json:"median_ms"`   // Send → arrival at the recipient
+	Seconds   float64 `json:"seconds"`    // first Send to last arrival
+	PerSecond float64 `json:"per_second"` // messages received per second
+	MedianMs  float64 `json:"median_ms"`  // Send → arrival at the recipient
 	P99Ms     float64 `json:"p99_ms"`
 	MaxMs     float64 `json:"max_ms"`
 	Delivered float64 `json:"delivered_s"` // first Send to the last receipt
 	Queued    float64 `json:"queued_s"`    // first Send to the last Send's return
+	Rate      float64 `json:"rate"`        // offered load, messages/s (0: unpaced)
 }
 
 func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
@@ -32,6 +33,7 @@ func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
 	transport := fs.String("transport", "tcp", "tcp: loopback TCP links; onion: onion services on a private Tor network")
 	count := fs.Int("messages", 5000, "texts user a sends to user b")
 	senders := fs.Int("senders", 8, "concurrent API clients sending")
+	rate := fs.Float64("rate", 0, "messages per second to send (0: as fast as the senders go; latency then includes queueing)")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -39,25 +41,29 @@ func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *count < 1 || *senders < 1 || (*transport != "tcp" && *transport != "onion") {
+	if *count < 1 || *senders < 1 || *rate < 0 || (*transport != "tcp" && *transport != "onion") {
 		return usageError{"bench messages: --messages and --senders must be positive, --transport tcp or onion"}
 	}
-	res, err := benchMessages(ctx, e, *transport, *count, *senders)
+	res, err := benchMessages(ctx, e, *transport, *count, *senders, *rate)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		return printJSON(e.stdout, res)
 	}
-	fmt.Fprintf(e.stdout, "private messages over 3-hop circuits and a mailbox (%s links, 5 local nodes):\n", res.Transport)
+	load := "unpaced"
+	if res.Rate > 0 {
+		load = fmt.Sprintf("offered at %.0f messages/s", res.Rate)
+	}
+	fmt.Fprintf(e.stdout, "private messages over 3-hop circuits and a mailbox (%s links, 5 local nodes; %s):\n", res.Transport, load)
 	fmt.Fprintf(e.stdout, "  %d texts from user a to user b in %.2f s: %.0f messages/s received\n", res.Messages, res.Seconds, res.PerSecond)
 	fmt.Fprintf(e.stdout, "  latency Send → b's inbox: median %.1f ms, p99 %.1f ms, max %.1f ms\n", res.MedianMs, res.P99Ms, res.MaxMs)
 	fmt.Fprintf(e.stdout, "  every receipt back at a after %.2f s\n", res.Delivered)
 	return nil
 }
 
-func benchMessages(ctx context.Context, e *env, transport string, count, senders int) (messagesResult, error) {
-	res := messagesResult{Transport: transport, Messages: count}
+func benchMessages(ctx context.Context, e *env, transport string, count, senders int, rate float64) (messagesResult, error) {
+	res := messagesResult{Transport: transport, Messages: count, Rate: rate}
 	root, err := os.MkdirTemp("", "warren-bench-")
 	if err != nil {
 		return res, err
@@ -128,7 +134,10 @@ func benchRun(ctx context.Context, progress io.Writer, ca, cb *api.Client, res m
 	errc := make(chan error, senders)
 	for range senders {
 		go func() {
-			for int(next.Add(1)) <= res.Messages {
+			for i := int(next.Add(1)); i <= res.Messages; i = int(next.Add(1)) {
+				if res.Rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i-1) / res.Rate * float64(time.Second)))))
+				}
 				if _, err := ca.Send(ctx, "b", fmt.Sprintf("bench message at %s", time.Now().Format(time.RFC3339Nano))); err != nil {
 					errc <- err
 					return
