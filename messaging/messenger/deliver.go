@@ -116,6 +116,7 @@ func (m *Messenger) sendContact(id ContactID) {
 			c.close()
 		}
 		m.wg.Done()
+		m.kick() // the delivery loop re-arms its timer for retries set meanwhile
 	}()
 	for {
 		for m.ctx.Err() == nil && s.pass() {

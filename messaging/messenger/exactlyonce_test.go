@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/warrennet/warren/messaging/envelope"
 	"github.com/warrennet/warren/messaging/mailbox"
 	"github.com/warrennet/warren/onion/circapi"
 )
@@ -200,6 +201,49 @@ func TestLostReceiptResent(t *testing.T) {
 	a.start()
 	b.start()
 	waitFor(t, 20*time.Second, "the text delivered after the re-send", func() bool { return a.outboxStates(t)["delivered"] == 1 })
+	if n := len(b.inbox(t, "")); n != 1 {
+		t.Fatalf("bob has %d messages", n)
+	}
+}
+
+// The same envelope in both of the recipient's mailboxes (a sender that
+// died between a deposit and recording it deposits the same bytes again,
+// maybe elsewhere): kept once, and the copy, alone in its batch, is
+// answered with a receipt again.
+func TestSameEnvelopeInBothMailboxes(t *testing.T) {
+	w := newWorld(t, 2)
+	a, b := w.user("alice"), w.user("bob")
+	connect(t, a, b)
+	ctx := context.Background()
+	b.stop()
+	if _, err := a.m.Send(ctx, "bob", []byte("twice")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the text stored", func() bool { return a.outboxStates(t)["sent"] == 1 })
+	env := a.rawEnvelopes(t)[0]
+	cid, _ := ParseContactID(a.m.Contacts()[0].ID)
+	a.m.mu.Lock()
+	theirs := append([]envelope.QueueAddr(nil), a.m.contacts[cid].Theirs...)
+	a.m.mu.Unlock()
+	dial := w.net.Dialer(randNode(t))
+	deposit := func(q envelope.QueueAddr) {
+		s, err := dial.Open(ctx, circapi.Purpose{Kind: "x", Key: fmt.Sprint(q.Queue)}, q.Relay, "mailbox")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := mailbox.NewClient(s).Deposit(ctx, mailbox.QueueID(q.Queue), env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.start()
+	waitFor(t, 10*time.Second, "bob to receive", func() bool { return len(b.inbox(t, "")) == 1 })
+	time.Sleep(200 * time.Millisecond) // bob acknowledged the first copy
+	for _, q := range theirs {
+		deposit(q) // stored again where it was acknowledged? no: a tombstone; elsewhere: yes
+	}
+	waitFor(t, 10*time.Second, "the copy processed", func() bool { return b.m.Stats().Duplicates >= 1 })
+	waitFor(t, 10*time.Second, "delivered", func() bool { return a.outboxStates(t)["delivered"] == 1 })
 	if n := len(b.inbox(t, "")); n != 1 {
 		t.Fatalf("bob has %d messages", n)
 	}

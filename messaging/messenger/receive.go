@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/warrennet/warren/messaging/envelope"
@@ -132,15 +133,22 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 	defer unlock()
 	in := &inbound{m: m, c: c.clone()}
 	defer in.close()
-	err = m.cfg.DB.Write(ctx, func(tx *sql.Tx) error {
+	err = m.cfg.DB.Write(ctx, func(tx *sql.Tx) (err error) {
+		// A bug on this path must not let a received message stop the
+		// daemon: the batch is rolled back and tried again later.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("messenger: internal error processing a batch: %v", r)
+			}
+		}()
 		in.acks, in.receipts, in.events, in.notYet = nil, nil, nil, false
 		in.c = c.clone()
 		in.closeSession()
 		return in.run(ctx, tx, msgs)
 	})
 	if err != nil {
-		m.log.Warn("messenger: storing received messages", "err", err)
-		return nil, false
+		m.log.Error("messenger: storing received messages", "err", err)
+		return nil, true // pause before fetching the same batch again
 	}
 	m.commitContact(in.c)
 	for _, e := range in.events {
@@ -320,6 +328,12 @@ func (in *inbound) receipt(ctx context.Context, tx *sql.Tx, rc envelope.Receipt)
 
 // queueReceipts writes one receipt row per 64 acknowledged IDs.
 func (in *inbound) queueReceipts(ctx context.Context, tx *sql.Tx) error {
+	if len(in.receipts) == 0 || in.c.State != Active {
+		return nil
+	}
+	if err := in.openSession(); err != nil { // a batch of copies only: not opened yet
+		return err
+	}
 	for len(in.receipts) > 0 {
 		n := min(len(in.receipts), envelope.MaxReceiptIDs)
 		var ids [][16]byte
