@@ -17,6 +17,8 @@ var migrations = []string{
 	schemaV3, // 3: mailbox queues and deposits
 	schemaV4, // 4: private messaging (contacts, outbox, inbox)
 	schemaV5, // 5: seen: the text ID of a processed mailbox message
+	schemaV6, // 6: ledger validator state
+	schemaV7, // 7: wallet
 }
 
 const schemaV1 = `

@@ -33,7 +33,7 @@ type world struct {
 	net     ledger.NetworkID
 	com     *ledger.Committee
 	keys    []ed25519.PrivateKey
-	stores  []*ledgertest.Mem
+	stores  []testStore
 	vals    []*ledger.Validator
 	genesis []ledger.Coin
 	supply  uint64
@@ -44,6 +44,27 @@ type world struct {
 }
 
 var defaultParams = ledger.Params{MinFee: 1, Dust: 10}
+
+// testStore is a ledger.Storage the tests can read back.
+type testStore interface {
+	ledger.Storage
+	Totals() (unspent, burned uint64, tombstones bool)
+	States() map[ledger.CoinID]ledger.CoinState
+	AppliedSet() map[ledger.Digest]bool
+}
+
+// newStore makes each validator's storage: in memory unless a test runs
+// the others over another Storage (sqlite_test.go).
+var newStore = func(testing.TB) testStore { return ledgertest.NewMem() }
+
+// mem returns validator i's storage, which must be in memory.
+func (w *world) mem(i int) *ledgertest.Mem {
+	m, ok := w.stores[i].(*ledgertest.Mem)
+	if !ok {
+		w.t.Skip("needs the in-memory storage")
+	}
+	return m
+}
 
 func newWorld(t testing.TB, n int, amounts ...uint64) *world {
 	t.Helper()
@@ -71,7 +92,7 @@ func newWorld(t testing.TB, n int, amounts ...uint64) *world {
 		w.amounts[c.ID] = c.Amount
 	}
 	for i := range n {
-		w.stores = append(w.stores, ledgertest.NewMem())
+		w.stores = append(w.stores, newStore(t))
 		w.vals = append(w.vals, w.validator(i))
 	}
 	return w

@@ -324,12 +324,12 @@ func TestCrashAfterLockBeforeReply(t *testing.T) {
 
 func TestStorageFailureSignsNothing(t *testing.T) {
 	w := newWorld(t, 4, 100)
-	w.stores[0].FailLock = errors.New("disk full")
+	w.mem(0).FailLock = errors.New("disk full")
 	a, b := equivocate(w)
 	if v, _, err := w.vals[0].HandleOrder(a); err == nil || v != nil {
 		t.Fatal("vote without a lock")
 	}
-	w.stores[0].FailLock = nil
+	w.mem(0).FailLock = nil
 	if v, _, err := w.vals[0].HandleOrder(b); err != nil || v == nil {
 		t.Fatalf("nothing was locked, b should get a vote: %v", err)
 	}
