@@ -18,7 +18,7 @@ CREATE TABLE outbox (
 	id        BLOB NOT NULL UNIQUE CHECK (typeof(id) = 'blob' AND length(id) = 16),
 	contact   BLOB NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
 	kind      INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
-	envelope  BLOB NOT NULL CHECK (typeof(envelope) = 'blob' AND length(envelope) BETWEEN 1 AND 16384),
+	envelope  BLOB NOT NULL CHECK (typeof(envelope) = 'blob' AND length(envelope) <= 16384), -- emptied once delivered or failed
 	body      BLOB,
 	state     INTEGER NOT NULL CHECK (state IN (0, 1, 2, 3)),
 	why       TEXT NOT NULL,
@@ -49,9 +49,13 @@ CREATE TABLE seen (
 
 // schemaV5 remembers, for a processed mailbox message that carried a
 // text, the text's ID (a copy that arrives again is answered with a
-// receipt again), and indexes only the outbox rows still to deliver, so
-// a contact's sender does not scan its whole history.
+// receipt again, at most once a minute) and when it was processed or last
+// answered (rows older than a mailbox keeps messages are removed), and
+// indexes only the outbox rows still to deliver, so a contact's sender
+// does not scan its whole history.
 const schemaV5 = `
 ALTER TABLE seen ADD COLUMN msg BLOB CHECK (msg IS NULL OR (typeof(msg) = 'blob' AND length(msg) = 16));
+ALTER TABLE seen ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX seen_at ON seen(at);
 CREATE INDEX outbox_pending ON outbox(contact, n) WHERE state IN (0, 1);
 `

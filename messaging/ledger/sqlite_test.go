@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/warrennet/warren/messaging/ledger"
@@ -229,4 +230,35 @@ func byzantineN4(t *testing.T) {
 			w.checkSupply()
 		}
 	}
+}
+
+// BenchmarkPaymentSQLite is BenchmarkPayment with each of the 4
+// validators on its own SQLite database (synchronous=FULL): 4 durable
+// lock transactions and 4 durable apply transactions per payment.
+func BenchmarkPaymentSQLite(b *testing.B) {
+	withSQLite(b)
+	w := benchWorld(b, 4)
+	p := w.payer(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		p.pay(b)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payments/s")
+}
+
+// BenchmarkPaymentParallelSQLite runs independent wallets' payments on
+// every core over the 4 SQLite databases.
+func BenchmarkPaymentParallelSQLite(b *testing.B) {
+	withSQLite(b)
+	w := benchWorld(b, 4)
+	var next atomic.Int32
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		p := w.payer(int(next.Add(1)-1) % 64)
+		for pb.Next() {
+			p.pay(b)
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "payments/s")
 }

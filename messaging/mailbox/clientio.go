@@ -109,6 +109,9 @@ func (c *Client) DepositMany(ctx context.Context, q QueueID, envs [][]byte) (int
 	n, err := c.pipeline(frames, len(envs))
 	if !stop() {
 		c.breakLocked()
+		if n == len(envs) {
+			return n, nil // every answer was read before ctx ended
+		}
 		return n, ctx.Err()
 	}
 	return n, err
@@ -126,6 +129,9 @@ func (c *Client) pipeline(frames []byte, count int) (int, error) {
 	}
 	if e := <-werr; e != nil && err == nil {
 		c.breakLocked()
+		if n == count {
+			return n, nil // all answered: the write error came after
+		}
 		return n, fmt.Errorf("%w: %v", ErrUnavailable, e)
 	}
 	if err != nil {

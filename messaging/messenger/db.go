@@ -201,16 +201,32 @@ func dueContacts(ctx context.Context, tx *sql.Tx, now time.Time) ([]ContactID, t
 
 // setOutState writes r's new state unless the row changed state since it
 // was read (a receipt may have made it Delivered meanwhile: that stands).
+// A receipt row that was deposited is deleted; a text that reached a final
+// state keeps its history but not its envelope.
 func setOutState(ctx context.Context, tx *sql.Tx, r *outRow) error {
+	if r.Kind == kindReceipt && r.State == Delivered {
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE n = ?`, r.N)
+		return err
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, why = ?, tries = ?, next_try = ?,
-		sent = ?, delivered = ? WHERE n = ? AND state = ?`, int(r.State), r.Why, r.Tries, nanos(r.NextTry),
-		nanos(r.Sent), nanos(r.Delivered), r.N, int(r.was))
+		sent = ?, delivered = ?, envelope = CASE WHEN ? IN (2, 3) THEN X'' ELSE envelope END
+		WHERE n = ? AND state = ?`, int(r.State), r.Why, r.Tries, nanos(r.NextTry),
+		nanos(r.Sent), nanos(r.Delivered), int(r.State), r.N, int(r.was))
 	return err
 }
 
 // setOutEnvelope replaces a row's envelope (a re-send's new encryption).
 func setOutEnvelope(ctx context.Context, tx *sql.Tx, n int64, env []byte) error {
 	_, err := tx.ExecContext(ctx, `UPDATE outbox SET envelope = ? WHERE n = ?`, env, n)
+	return err
+}
+
+// requestAnswered marks a contact request delivered once any message of
+// the contact decrypted (its receipt may have been lost): it is not
+// re-sent any more.
+func requestAnswered(ctx context.Context, tx *sql.Tx, c ContactID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 2, delivered = ?, envelope = X''
+		WHERE contact = ? AND kind = 3 AND state IN (0, 1)`, nanos(now), c[:])
 	return err
 }
 
@@ -237,31 +253,57 @@ func markDelivered(ctx context.Context, tx *sql.Tx, c ContactID, ids []MsgID, no
 	return changed, nil
 }
 
-// markSeen records a mailbox message ID as processed, with the ID of the
-// text it carried (nil if none).
-func markSeen(ctx context.Context, tx *sql.Tx, id MsgID, text *MsgID) error {
+// markSeen records a mailbox message ID as processed at now, with the ID
+// of the text it carried (nil if none).
+func markSeen(ctx context.Context, tx *sql.Tx, id MsgID, text *MsgID, now time.Time) error {
 	var msg []byte
 	if text != nil {
 		msg = text[:]
 	}
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO seen(id, msg) VALUES(?, ?)`, id[:], msg)
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO seen(id, msg, at) VALUES(?, ?, ?)`, id[:], msg, nanos(now))
 	return err
 }
 
-// isSeen reports whether a mailbox message ID was processed, and the ID
-// of the text it carried, if any.
-func isSeen(ctx context.Context, tx *sql.Tx, id MsgID) (bool, *MsgID, error) {
+// seenRow is what is remembered of a processed mailbox message.
+type seenRow struct {
+	Text *MsgID    // the text it carried, if any
+	At   time.Time // when it was processed or last answered
+}
+
+// isSeen reports whether a mailbox message ID was processed.
+func isSeen(ctx context.Context, tx *sql.Tx, id MsgID) (*seenRow, error) {
 	var msg []byte
-	err := tx.QueryRowContext(ctx, `SELECT msg FROM seen WHERE id = ?`, id[:]).Scan(&msg)
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT msg, at FROM seen WHERE id = ?`, id[:]).Scan(&msg, &at)
 	if err == sql.ErrNoRows {
-		return false, nil, nil
+		return nil, nil
 	}
-	if err != nil || len(msg) != len(MsgID{}) {
-		return err == nil, nil, err
+	if err != nil {
+		return nil, err
 	}
-	var text MsgID
-	copy(text[:], msg)
-	return true, &text, nil
+	r := &seenRow{At: fromNanos(at)}
+	if len(msg) == len(MsgID{}) {
+		r.Text = new(MsgID)
+		copy(r.Text[:], msg)
+	}
+	return r, nil
+}
+
+// touchSeen records that a copy was answered now.
+func touchSeen(ctx context.Context, tx *sql.Tx, id MsgID, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE seen SET at = ? WHERE id = ?`, nanos(now), id[:])
+	return err
+}
+
+// pruneSeen removes up to limit seen rows older than before; it returns
+// how many it removed.
+func pruneSeen(ctx context.Context, tx *sql.Tx, before time.Time, limit int) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM seen WHERE id IN (SELECT id FROM seen WHERE at < ? LIMIT ?)`,
+		nanos(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 type inRow struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -34,6 +35,7 @@ func (m *Messenger) deliverLoop() {
 		case <-timer.C:
 		}
 		m.expireInvitations()
+		m.pruneSeen()
 		next := m.dispatchDue()
 		wait := idleRecheck
 		if !next.IsZero() {
@@ -112,6 +114,12 @@ type mailboxConn struct {
 func (m *Messenger) sendContact(id ContactID) {
 	s := &sender{m: m, id: id, streams: map[int]*mailboxConn{}}
 	defer func() {
+		if r := recover(); r != nil { // a bug here must not stop the daemon
+			m.log.Error("messenger: internal error in a sender", "err", fmt.Sprint(r))
+			m.mu.Lock()
+			delete(m.senders, id) // the next kick starts a new one
+			m.mu.Unlock()
+		}
 		for _, c := range s.streams {
 			c.close()
 		}
@@ -185,6 +193,9 @@ func (s *sender) depositBatch(rows []outRow) bool {
 		}
 	}
 	done := rows[:n]
+	if err != nil && n == len(rows) {
+		err = nil // every row was stored; the error came after
+	}
 	if err != nil {
 		m.depositErrs.Add(1)
 		m.log.Debug("messenger: deposit failed", "err", err)

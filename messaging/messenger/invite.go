@@ -76,7 +76,8 @@ func (m *Messenger) Accept(ctx context.Context, text, name string) (ContactInfo,
 	if err != nil {
 		return ContactInfo{}, err
 	}
-	defer cleanup()
+	used := false
+	defer func() { cleanup(used) }() // the invitation is spent only if the contact was made
 	if !blob.Expires.IsZero() && m.cfg.Now().After(blob.Expires) {
 		return ContactInfo{}, ErrInviteExpired
 	}
@@ -98,6 +99,7 @@ func (m *Messenger) Accept(ctx context.Context, text, name string) (ContactInfo,
 	if err := m.addContact(ctx, c, req); err != nil {
 		return ContactInfo{}, err
 	}
+	used = true
 	m.kickContact(c.ID)
 	return m.info(c), nil
 }
@@ -130,9 +132,10 @@ func (m *Messenger) request(key [32]byte, blob invite.Blob, mine []myQueue, name
 	return c, req, nil
 }
 
-// fetchBlob reads an invitation's blob without removing it; cleanup
-// deletes the blob queue (call it once the contact is stored).
-func (m *Messenger) fetchBlob(ctx context.Context, inv invite.Invitation) (invite.Blob, func(), error) {
+// fetchBlob reads an invitation's blob without removing it; cleanup(true)
+// deletes the blob queue (once the contact is stored), cleanup(false)
+// leaves it for another try; both close the stream.
+func (m *Messenger) fetchBlob(ctx context.Context, inv invite.Invitation) (invite.Blob, func(bool), error) {
 	relay := identity.NodeID(inv.Relay)
 	cl, closeFn, err := m.openMailbox(ctx, m.onePurpose("invite"), relay)
 	if err != nil {
@@ -154,10 +157,12 @@ func (m *Messenger) fetchBlob(ctx context.Context, inv invite.Invitation) (invit
 		return invite.Blob{}, nil, ErrBadInvitation
 	}
 	var once sync.Once
-	cleanup := func() {
+	cleanup := func(used bool) {
 		once.Do(func() {
-			if err := cl.Delete(ctx, q, sec); err != nil {
-				m.log.Debug("messenger: deleting the used invitation", "err", err)
+			if used {
+				if err := cl.Delete(ctx, q, sec); err != nil {
+					m.log.Debug("messenger: deleting the used invitation", "err", err)
+				}
 			}
 			closeFn()
 		})

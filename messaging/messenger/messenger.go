@@ -116,6 +116,7 @@ type Messenger struct {
 	fetchers map[mailboxQueueKey]context.CancelFunc
 	sticky   map[ContactID]int // mailbox index that last worked
 	pending  map[ContactID][]*sendReq
+	pruned   time.Time // last removal of old seen rows
 
 	events hub
 	wake   chan struct{}

@@ -201,6 +201,39 @@ func (m *Messenger) publishState(c *contact, r *outRow, latency time.Duration) {
 	m.events.publish(m.stateEvent(c, r, latency))
 }
 
+// seenKeep is how long a processed mailbox message ID is remembered: a
+// mailbox keeps a message at most 7 days, and a text's ID stays in the
+// inbox forever, so an older copy is caught there (or fails to decrypt).
+const seenKeep = 8 * 24 * time.Hour
+
+// pruneEvery spaces the removals of old seen rows.
+const pruneEvery = time.Hour
+
+// pruneSeen removes seen rows older than seenKeep, at most once an hour.
+func (m *Messenger) pruneSeen() {
+	now := m.cfg.Now()
+	m.mu.Lock()
+	due := now.Sub(m.pruned) >= pruneEvery
+	if due {
+		m.pruned = now
+	}
+	m.mu.Unlock()
+	if !due {
+		return
+	}
+	for {
+		var n int64
+		err := m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+			var err error
+			n, err = pruneSeen(m.ctx, tx, now.Add(-seenKeep), 1000)
+			return err
+		})
+		if err != nil || n < 1000 {
+			return
+		}
+	}
+}
+
 // expireInvitations forgets invitations nobody accepted in time (their
 // queues expire at the mailboxes on their own).
 func (m *Messenger) expireInvitations() {
@@ -213,8 +246,17 @@ func (m *Messenger) expireInvitations() {
 		}
 	}
 	m.mu.Unlock()
-	for _, c := range dead {
-		err := m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error { return deleteContact(m.ctx, tx, c.ID) })
+	for _, dead := range dead {
+		c, unlock, err := m.lockContact(dead.ID)
+		if err != nil {
+			continue
+		}
+		if c.State != Invited { // its request arrived meanwhile
+			unlock()
+			continue
+		}
+		err = m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error { return deleteContact(m.ctx, tx, c.ID) })
+		unlock()
 		if err != nil {
 			continue
 		}

@@ -59,40 +59,56 @@ func (m *Messenger) fetchLoop(ctx context.Context, id ContactID, q myQueue) {
 	p := circapi.Purpose{Kind: "fetch", Key: hex.EncodeToString(q.Queue[:])}
 	tries := 0
 	for ctx.Err() == nil {
-		err := m.fetchSession(ctx, id, q, p)
+		worked, err := m.fetchSession(ctx, id, q, p)
 		if ctx.Err() != nil {
 			return
 		}
 		m.fetchErrs.Add(1)
+		if worked {
+			tries = 0 // the backoff grows only over failures in a row
+		}
 		tries++
 		m.log.Debug("messenger: fetching failed", "err", err)
 		sleep(ctx, backoff(m.cfg.MinBackoff, m.cfg.MaxBackoff, tries))
 	}
 }
 
-// fetchSession fetches over one stream until an error.
-func (m *Messenger) fetchSession(ctx context.Context, id ContactID, q myQueue, p circapi.Purpose) error {
-	cl, closeFn, err := m.openMailbox(ctx, p, q.Relay)
+// callMargin is how much longer than the long poll a mailbox may take to
+// answer before the stream is given up (streams have no deadlines).
+const callMargin = 30 * time.Second
+
+// fetchSession fetches over one stream until an error; worked says
+// whether at least one fetch succeeded.
+func (m *Messenger) fetchSession(ctx context.Context, id ContactID, q myQueue, p circapi.Purpose) (worked bool, err error) {
+	octx, cancel := context.WithTimeout(ctx, time.Minute)
+	cl, closeFn, err := m.openMailbox(octx, p, q.Relay)
+	cancel()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer closeFn()
 	for ctx.Err() == nil {
-		msgs, err := cl.Fetch(ctx, q.Queue, q.Secret, m.cfg.FetchWait, fetchBatch)
+		cctx, cancel := context.WithTimeout(ctx, m.cfg.FetchWait+callMargin)
+		msgs, err := cl.Fetch(cctx, q.Queue, q.Secret, m.cfg.FetchWait, fetchBatch)
+		cancel()
 		if err != nil {
-			return err
+			return worked, err
 		}
+		worked = true
 		ack, notYet := m.process(ctx, id, msgs)
 		if len(ack) > 0 {
-			if err := cl.Ack(ctx, q.Queue, q.Secret, ack); err != nil {
-				return err
+			cctx, cancel := context.WithTimeout(ctx, callMargin)
+			err := cl.Ack(cctx, q.Queue, q.Secret, ack)
+			cancel()
+			if err != nil {
+				return worked, err
 			}
 		}
 		if notYet {
 			sleep(ctx, notYetPause)
 		}
 	}
-	return ctx.Err()
+	return worked, ctx.Err()
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -114,6 +130,7 @@ type inbound struct {
 	events   []Event
 	acks     []mailbox.MsgID
 	textID   *MsgID // the text the message being handled carried
+	heard    bool   // a message from the contact decrypted: our request reached it
 	kick     bool
 	notYet   bool
 }
@@ -141,7 +158,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 				err = fmt.Errorf("messenger: internal error processing a batch: %v", r)
 			}
 		}()
-		in.acks, in.receipts, in.events, in.notYet = nil, nil, nil, false
+		in.acks, in.receipts, in.events, in.notYet, in.heard = nil, nil, nil, false, false
 		in.c = c.clone()
 		in.closeSession()
 		return in.run(ctx, tx, msgs)
@@ -178,22 +195,23 @@ func (in *inbound) run(ctx context.Context, tx *sql.Tx, msgs []mailbox.Message) 
 	if err := in.queueReceipts(ctx, tx); err != nil {
 		return err
 	}
+	if in.heard {
+		if err := requestAnswered(ctx, tx, in.c.ID, in.m.cfg.Now()); err != nil {
+			return err
+		}
+	}
 	return in.saveContact(ctx, tx)
 }
 
 // one processes a single message; only storage errors are returned.
 func (in *inbound) one(ctx context.Context, tx *sql.Tx, msg mailbox.Message) error {
 	mid := MsgID(msg.ID)
-	seen, text, err := isSeen(ctx, tx, mid)
-	if err != nil || seen {
-		if seen {
-			in.m.duplicates.Add(1)
-			in.acks = append(in.acks, msg.ID)
-		}
-		if text != nil {
-			in.receipts = append(in.receipts, *text) // re-sent: its receipt was lost
-		}
+	seen, err := isSeen(ctx, tx, mid)
+	if err != nil {
 		return err
+	}
+	if seen != nil {
+		return in.copyOf(ctx, tx, mid, msg.ID, seen)
 	}
 	in.textID = nil
 	err = in.handle(ctx, tx, mid, msg.Envelope)
@@ -204,11 +222,33 @@ func (in *inbound) one(ctx context.Context, tx *sql.Tx, msg mailbox.Message) err
 	case err != nil && !isDrop(err):
 		return err
 	case err != nil:
+		// Not remembered as seen: a copy fails again, at the cost of a
+		// decryption, and garbage leaves no row behind.
 		in.m.dropped.Add(1)
 		in.m.log.Debug("messenger: dropped a message", "err", err)
+		in.acks = append(in.acks, msg.ID)
+		return nil
 	}
 	in.acks = append(in.acks, msg.ID)
-	return markSeen(ctx, tx, mid, in.textID)
+	return markSeen(ctx, tx, mid, in.textID, in.m.cfg.Now())
+}
+
+// reReceiptGap is how often a copy of one processed text is answered with
+// a receipt again: a mailbox that replays a text cannot make us write and
+// send a receipt per replay.
+const reReceiptGap = time.Minute
+
+// copyOf handles a copy of a processed message: acknowledged, and, if it
+// carried a text, answered with a receipt again (its receipt may be lost).
+func (in *inbound) copyOf(ctx context.Context, tx *sql.Tx, mid MsgID, ack mailbox.MsgID, seen *seenRow) error {
+	in.m.duplicates.Add(1)
+	in.acks = append(in.acks, ack)
+	now := in.m.cfg.Now()
+	if seen.Text == nil || now.Sub(seen.At) < reReceiptGap || in.c.State != Active {
+		return nil
+	}
+	in.receipts = append(in.receipts, *seen.Text)
+	return touchSeen(ctx, tx, mid, now)
 }
 
 // dropErr marks a message that is bad rather than a local failure.
@@ -230,6 +270,7 @@ func (in *inbound) handle(ctx context.Context, tx *sql.Tx, mid MsgID, env []byte
 	if err != nil {
 		return dropErr{err}
 	}
+	in.heard = true
 	switch p := p.(type) {
 	case envelope.Text:
 		return in.text(ctx, tx, p)

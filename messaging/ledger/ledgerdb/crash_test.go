@@ -84,7 +84,7 @@ func TestCrashAfterLockBeforeReplySIGKILL(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName+"-wal")); err != nil {
 		t.Fatalf("no WAL left behind: the child did not crash mid-life: %v", err)
 	}
-	f := newFixtureAt(t, dir, 2)
+	f := newFixtureAt(t, dir, 2, 1000)
 	a, b := crashOrders(f)
 	afterRestart(t, f, a, b)
 }
@@ -96,7 +96,7 @@ func TestCrashChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestCrashAfterLockBeforeReplySIGKILL")
 	}
-	f := newFixtureAt(t, dir, 2)
+	f := newFixtureAt(t, dir, 2, 1000)
 	a, _ := crashOrders(f)
 	if err := f.st.LockAndRecord(a.Digest(net), a); err != nil {
 		t.Fatal(err)

@@ -44,10 +44,10 @@ type fixture struct {
 
 func newFixture(t testing.TB, coins int) *fixture {
 	t.Helper()
-	return newFixtureAt(t, filepath.Join(t.TempDir(), "state"), coins)
+	return newFixtureAt(t, filepath.Join(t.TempDir(), "state"), coins, 1000)
 }
 
-func newFixtureAt(t testing.TB, dir string, coins int) *fixture {
+func newFixtureAt(t testing.TB, dir string, coins int, coinAmount uint64) *fixture {
 	t.Helper()
 	var vk [][ledger.KeySize]byte
 	for i := range 4 {
@@ -59,13 +59,13 @@ func newFixtureAt(t testing.TB, dir string, coins int) *fixture {
 	}
 	outs := make([]ledger.Output, coins)
 	for i := range outs {
-		outs[i] = ledger.Output{Owner: pub(key("owner", i)), Amount: 1000}
+		outs[i] = ledger.Output{Owner: pub(key("owner", i)), Amount: coinAmount}
 	}
 	genesis, err := ledger.GenesisCoins(net, outs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, dir: dir, com: com, genesis: genesis, supply: 1000 * uint64(coins)}
+	f := &fixture{t: t, dir: dir, com: com, genesis: genesis, supply: coinAmount * uint64(coins)}
 	f.open()
 	return f
 }

@@ -72,8 +72,8 @@ func (s *Store) ctx() (context.Context, context.CancelFunc) {
 
 // wrap marks an I/O error as this package's, keeping it for errors.Is.
 func wrap(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, ErrCorrupt) {
+		return err
 	}
 	return fmt.Errorf("ledgerdb: %w", err)
 }

@@ -3,7 +3,6 @@ package wallet
 import (
 	"testing"
 
-	"github.com/warrennet/warren/messaging/ledger"
 	"github.com/warrennet/warren/messaging/ledger/stealth"
 )
 
@@ -38,5 +37,4 @@ func BenchmarkScanForeign(b *testing.B) {
 	for b.Loop() {
 		mine.View().Owns(out.R, 0, out.Owner, out.ViewTag)
 	}
-	_ = ledger.Output{}
 }

@@ -21,11 +21,11 @@ type rowID [16]byte
 //	journal: 0x01 | len(2) | signed order | recipient address(64) |
 //	         pay index(1) | r(32, canonical scalar)
 const (
-	recordVersion   = 0x01
-	coinRecordSize  = 1 + ledger.CoinSize + 4 + ledger.IDSize
-	journalFixed    = 1 + 2 + stealth.AddressSize + 1 + 32
-	maxJournalSize  = journalFixed + ledger.MaxSignedOrderSize
-	scalarSize      = 32
+	recordVersion  = 0x01
+	coinRecordSize = 1 + ledger.CoinSize + 4 + ledger.IDSize
+	journalFixed   = 1 + 2 + stealth.AddressSize + 1 + 32
+	maxJournalSize = journalFixed + ledger.MaxSignedOrderSize
+	scalarSize     = 32
 )
 
 func encodeCoinRecord(c *OwnedCoin) ([]byte, error) {

@@ -50,8 +50,12 @@ func makeNet(t *testing.T, count int, onion bool) []*tnode {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tn := &tnode{dir: filepath.Join(t.TempDir(), fmt.Sprint("n", i)), listen: freePort(t), id: kr.NodeID(), roles: record.RoleRelay}
+		tn := &tnode{dir: filepath.Join(t.TempDir(), fmt.Sprint("n", i)), id: kr.NodeID(), roles: record.RoleRelay}
 		if i < 2 {
+			// Bootstrap addresses go into the genesis, so they are chosen
+			// now (and may, rarely, be taken by another process before the
+			// node binds); the others bind 127.0.0.1:0 and keep that port.
+			tn.listen = freePort(t)
 			addr := record.TCPAddr(netip.MustParseAddrPort(tn.listen))
 			if onion {
 				addr = record.OnionAddr(kr.NodeID(), DefaultOnionPort)
