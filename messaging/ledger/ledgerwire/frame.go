@@ -1,0 +1,171 @@
+package ledgerwire
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/warrennet/warren/onion/circapi"
+)
+
+// Protocol constants.
+const (
+	// Unit is what frames are padded to a multiple of.
+	Unit = circapi.StreamUnit
+	// HeaderLen is the length prefix.
+	HeaderLen = 4
+	// MaxRequestFrame bounds a frame sent to a validator: the largest
+	// mailbox deposit (32 units).
+	MaxRequestFrame = 32 * Unit
+	// MaxResponseFrame bounds a frame sent back (135 units, as the
+	// mailbox's): a VOTES answer with refusals from many validators.
+	MaxResponseFrame = 135 * Unit
+)
+
+// RequestUnits are the only sizes, in units, of a request frame: the cell
+// counts of the mailbox deposits of envelope.Sizes.
+var RequestUnits = [...]int{2, 8, 32}
+
+// Errors of the codec.
+var (
+	// ErrMalformed is any frame that breaks the grammar: bad length,
+	// unknown type, bad field, wrong padding, trailing bytes.
+	ErrMalformed = errors.New("ledgerwire: malformed frame")
+	// ErrTooLarge is a frame length above the reader's bound.
+	ErrTooLarge = errors.New("ledgerwire: frame too large")
+	// ErrInvalid is returned by the encoders for a message the decoder
+	// would refuse.
+	ErrInvalid = errors.New("ledgerwire: invalid message")
+)
+
+// FrameLen checks a frame's 4-byte header and returns the whole frame's
+// length (header included), which is at most max and a whole number of
+// units. Call it before allocating for the rest.
+func FrameLen(hdr []byte, max int) (int, error) {
+	if len(hdr) < HeaderLen {
+		return 0, ErrMalformed
+	}
+	n := uint64(binary.BigEndian.Uint32(hdr))
+	total := n + HeaderLen
+	switch {
+	case total > uint64(max):
+		return 0, ErrTooLarge
+	case n == 0 || total%Unit != 0:
+		return 0, ErrMalformed
+	}
+	return int(total), nil
+}
+
+// responseLen is the canonical length of a response frame whose header,
+// type and body take used bytes: whole units.
+func responseLen(used int) int { return (used + Unit - 1) / Unit * Unit }
+
+// requestLen is the canonical length of a request frame whose header,
+// type and body take used bytes: the smallest of RequestUnits that
+// holds it, or 0 if none does.
+func requestLen(used int) int {
+	for _, u := range RequestUnits {
+		if used <= u*Unit {
+			return u * Unit
+		}
+	}
+	return 0
+}
+
+// beginFrame appends the header placeholder and the type byte; it returns
+// the extended slice and the frame's start.
+func beginFrame(dst []byte, typ byte) ([]byte, int) {
+	start := len(dst)
+	return append(dst, 0, 0, 0, 0, typ), start
+}
+
+// endFrame pads the frame begun at start to padded(used) bytes and fills
+// in its header; it fails if that is 0 or above max.
+func endFrame(dst []byte, start int, padded func(int) int, max int) ([]byte, error) {
+	used := len(dst) - start
+	total := padded(used)
+	if total == 0 || total > max {
+		return nil, ErrInvalid
+	}
+	dst = append(dst, make([]byte, total-used)...)
+	binary.BigEndian.PutUint32(dst[start:], uint32(total-HeaderLen))
+	return dst, nil
+}
+
+// appendBlob appends len:u16 and b.
+func appendBlob(dst, b []byte) []byte {
+	return append(binary.BigEndian.AppendUint16(dst, uint16(len(b))), b...)
+}
+
+// reader walks one frame's body. Every take is bounds-checked; once a
+// take fails, err stays set and later takes return nil.
+type reader struct {
+	b   []byte
+	off int
+	err bool
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err || n < 0 || len(r.b)-r.off < n {
+		r.err = true
+		return nil
+	}
+	s := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return s
+}
+
+func (r *reader) u8() int {
+	s := r.take(1)
+	if s == nil {
+		return 0
+	}
+	return int(s[0])
+}
+
+// blob reads len:u16 and that many bytes, at most max.
+func (r *reader) blob(max int) []byte {
+	s := r.take(2)
+	if s == nil {
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(s))
+	if n > max {
+		r.err = true
+		return nil
+	}
+	return r.take(n)
+}
+
+// fail marks the body malformed if err is not nil.
+func (r *reader) fail(err error) {
+	if err != nil {
+		r.err = true
+	}
+}
+
+// open checks a whole frame's header against its length and max, and
+// returns a reader positioned after the type byte, and the type.
+func open(frame []byte, max int) (*reader, byte, error) {
+	total, err := FrameLen(frame, max)
+	if err != nil {
+		return nil, 0, err
+	}
+	if total != len(frame) {
+		return nil, 0, ErrMalformed
+	}
+	return &reader{b: frame, off: HeaderLen + 1}, frame[HeaderLen], nil
+}
+
+// finish checks that the body was well formed and that what follows it is
+// exactly the canonical zero padding, padded(r.off) bytes in all.
+func (r *reader) finish(padded func(int) int) error {
+	if r.err || padded(r.off) != len(r.b) {
+		return ErrMalformed
+	}
+	for _, c := range r.b[r.off:] {
+		if c != 0 {
+			return ErrMalformed
+		}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/warrennet/warren/messaging/ledger/ledgerwire"
+	"github.com/warrennet/warren/onion/circapi"
+	"github.com/warrennet/warren/overlay/identity"
+)
+
+// readFrame reads one whole frame of at most max bytes, checking the
+// header (ledgerwire.FrameLen) before allocating.
+func readFrame(r io.Reader, max int) ([]byte, error) {
+	var hdr [ledgerwire.HeaderLen]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n, err := ledgerwire.FrameLen(hdr[:], max)
+	if err != nil {
+		return nil, err
+	}
+	frame := make([]byte, n)
+	copy(frame, hdr[:])
+	if _, err := io.ReadFull(r, frame[ledgerwire.HeaderLen:]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return frame, nil
+}
+
+func isMalformed(err error) bool {
+	return errors.Is(err, ledgerwire.ErrMalformed) || errors.Is(err, ledgerwire.ErrTooLarge) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// onceStream makes Close idempotent: a stream is closed by whichever of
+// its owner, a timeout or shutdown gets there first.
+type onceStream struct {
+	circapi.Stream
+	once sync.Once
+	err  error
+}
+
+func (s *onceStream) Close() error {
+	s.once.Do(func() { s.err = s.Stream.Close() })
+	return s.err
+}
+
+// roundTrip opens a stream to dest's ledger service over a circuit of
+// purpose p, writes frame, reads one response and closes the stream.
+// ctx bounds all of it.
+func roundTrip(ctx context.Context, d circapi.Dialer, p circapi.Purpose, dest identity.NodeID, frame []byte) (ledgerwire.Response, error) {
+	raw, err := d.Open(ctx, p, dest, ServiceName)
+	if err != nil {
+		return nil, errors.Join(ErrUnavailable, err)
+	}
+	st := &onceStream{Stream: raw}
+	defer st.Close()
+	stop := context.AfterFunc(ctx, func() { st.Close() })
+	defer stop()
+	if _, err := st.Write(frame); err != nil {
+		return nil, ioErr(ctx, err)
+	}
+	b, err := readFrame(st, ledgerwire.MaxResponseFrame)
+	if err != nil {
+		return nil, ioErr(ctx, err)
+	}
+	resp, err := ledgerwire.DecodeResponse(b)
+	if err != nil {
+		return nil, ErrProtocol
+	}
+	return resp, nil
+}
+
+// ioErr names a stream failure: the context's error if it ended,
+// ErrProtocol for a malformed frame, else ErrUnavailable.
+func ioErr(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return errors.Join(ErrUnavailable, ctx.Err())
+	case isMalformed(err) && !errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrProtocol
+	}
+	return errors.Join(ErrUnavailable, err)
+}
