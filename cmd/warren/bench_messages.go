@@ -101,35 +101,72 @@ func benchMessages(ctx context.Context, e *env, transport string, count, senders
 	return res, err
 }
 
+// arrivals records when texts reach b's event stream.
+type arrivals struct {
+	want int
+	mu   sync.Mutex
+	lat  []float64 // ms from Send to arrival
+	last time.Time
+	all  chan struct{} // closed when want arrived
+}
+
+func (a *arrivals) add(ev api.Event) {
+	if ev.Kind != "message" {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lat = append(a.lat, float64(time.Since(ev.Sent).Microseconds())/1000)
+	a.last = time.Now()
+	if len(a.lat) == a.want {
+		close(a.all)
+	}
+}
+
+// watch subscribes to c's events until ctx ends.
+func (a *arrivals) watch(ctx context.Context, c *api.Client) {
+	go func() { _ = c.Watch(ctx, a.add) }()
+	time.Sleep(200 * time.Millisecond) // the subscription is in place
+}
+
 // benchRun sends res.Messages texts from a with several API clients and
 // times their arrival in b's event stream.
 func benchRun(ctx context.Context, progress io.Writer, ca, cb *api.Client, res messagesResult, senders int) (messagesResult, error) {
-	var mu sync.Mutex
-	var lat []float64
-	var last time.Time
-	got := make(chan struct{})
+	arr := &arrivals{want: res.Messages, all: make(chan struct{})}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub := make(chan struct{})
-	go func() {
-		close(sub)
-		_ = cb.Watch(wctx, func(ev api.Event) {
-			if ev.Kind != "message" {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			lat = append(lat, float64(time.Since(ev.Sent).Microseconds())/1000)
-			last = time.Now()
-			if len(lat) == res.Messages {
-				close(got)
-			}
-		})
-	}()
-	<-sub
-	time.Sleep(200 * time.Millisecond) // the subscription is in place
+	arr.watch(wctx, cb)
 	fmt.Fprintf(progress, "bench: sending %d texts from a to b with %d API clients\n", res.Messages, senders)
 	start := time.Now()
+	if err := benchSend(ctx, ca, res, senders, start); err != nil {
+		return res, err
+	}
+	res.Queued = time.Since(start).Seconds()
+	fmt.Fprintf(progress, "bench: all %d queued (Send returned) after %.2f s\n", res.Messages, res.Queued)
+	select {
+	case <-arr.all:
+	case <-time.After(5 * time.Minute):
+		arr.mu.Lock()
+		defer arr.mu.Unlock()
+		return res, fmt.Errorf("bench: only %d of %d texts arrived within 5 minutes", len(arr.lat), res.Messages)
+	case <-ctx.Done():
+		return res, ctx.Err()
+	}
+	arr.mu.Lock()
+	res.Seconds = arr.last.Sub(start).Seconds()
+	sorted := slices.Clone(arr.lat)
+	arr.mu.Unlock()
+	slices.Sort(sorted)
+	res.PerSecond = float64(res.Messages) / res.Seconds
+	res.MedianMs, res.P99Ms, res.MaxMs = sorted[len(sorted)/2], sorted[len(sorted)*99/100], sorted[len(sorted)-1]
+	err := waitFor(ctx, 5*time.Minute, "every receipt", outboxAll(ca, "delivered"))
+	res.Delivered = time.Since(start).Seconds()
+	return res, err
+}
+
+// benchSend sends res.Messages texts with senders concurrent clients,
+// paced at res.Rate per second if it is set.
+func benchSend(ctx context.Context, ca *api.Client, res messagesResult, senders int, start time.Time) error {
 	var next atomic.Int64
 	errc := make(chan error, senders)
 	for range senders {
@@ -146,31 +183,11 @@ func benchRun(ctx context.Context, progress io.Writer, ca, cb *api.Client, res m
 			errc <- nil
 		}()
 	}
+	var first error
 	for range senders {
-		if err := <-errc; err != nil {
-			return res, fmt.Errorf("send: %w", err)
+		if err := <-errc; err != nil && first == nil {
+			first = fmt.Errorf("send: %w", err)
 		}
 	}
-	res.Queued = time.Since(start).Seconds()
-	fmt.Fprintf(progress, "bench: all %d queued (Send returned) after %.2f s\n", res.Messages, res.Queued)
-	select {
-	case <-got:
-	case <-time.After(5 * time.Minute):
-		mu.Lock()
-		n := len(lat)
-		mu.Unlock()
-		return res, fmt.Errorf("bench: only %d of %d texts arrived within 5 minutes", n, res.Messages)
-	case <-ctx.Done():
-		return res, ctx.Err()
-	}
-	mu.Lock()
-	res.Seconds = last.Sub(start).Seconds()
-	sorted := slices.Clone(lat)
-	mu.Unlock()
-	slices.Sort(sorted)
-	res.PerSecond = float64(res.Messages) / res.Seconds
-	res.MedianMs, res.P99Ms, res.MaxMs = sorted[len(sorted)/2], sorted[len(sorted)*99/100], sorted[len(sorted)-1]
-	err := waitFor(ctx, 5*time.Minute, "every receipt", outboxAll(ca, "delivered"))
-	res.Delivered = time.Since(start).Seconds()
-	return res, err
+	return first
 }

@@ -184,6 +184,22 @@ func (s *sender) depositBatch(rows []outRow) bool {
 		envs[i] = rows[i].Envelope
 	}
 	n, err := s.depositTo(idx, c, envs)
+	if err != nil && n == len(rows) {
+		err = nil // every row was stored; the error came after
+	}
+	if err == nil {
+		m.mu.Lock()
+		m.sticky[s.id] = idx
+		m.mu.Unlock()
+	}
+	return s.record(c, rows, n, err) && err == nil
+}
+
+// record saves the outcome of a deposit run in one transaction: rows[:n]
+// were stored, rows[n] failed with err (if err is not nil), the rest were
+// not tried. It announces the texts whose state changed.
+func (s *sender) record(c *contact, rows []outRow, n int, err error) bool {
+	m := s.m
 	now := m.cfg.Now()
 	m.deposits.Add(uint64(n))
 	var changed []*outRow
@@ -193,9 +209,6 @@ func (s *sender) depositBatch(rows []outRow) bool {
 		}
 	}
 	done := rows[:n]
-	if err != nil && n == len(rows) {
-		err = nil // every row was stored; the error came after
-	}
 	if err != nil {
 		m.depositErrs.Add(1)
 		m.log.Debug("messenger: deposit failed", "err", err)
@@ -203,10 +216,6 @@ func (s *sender) depositBatch(rows []outRow) bool {
 			changed = append(changed, &rows[n])
 		}
 		done = rows[:n+1]
-	} else {
-		m.mu.Lock()
-		m.sticky[s.id] = idx
-		m.mu.Unlock()
 	}
 	if !s.save(done) {
 		return false
@@ -214,7 +223,7 @@ func (s *sender) depositBatch(rows []outRow) bool {
 	for _, r := range changed {
 		m.publishState(c, r, now.Sub(r.Created))
 	}
-	return err == nil
+	return true
 }
 
 func (s *sender) depositTo(idx int, c *contact, envs [][]byte) (int, error) {
