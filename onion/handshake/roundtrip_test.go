@@ -31,7 +31,8 @@ func TestRoundTrip(t *testing.T) {
 		if !bytes.Equal(ckeys, skeys) || cbind != sbind {
 			t.Fatalf("keyLen %d: client and relay derived different keys or bindings", n)
 		}
-		if cbind == ([32]byte{}) || bytes.Equal(ckeys, make([]byte, n)) {
+		// (A 1-byte key is zero once in 256 runs; only longer ones are checked.)
+		if cbind == ([32]byte{}) || (n >= 16 && bytes.Equal(ckeys, make([]byte, n))) {
 			t.Fatal("zero keys or binding")
 		}
 	}
