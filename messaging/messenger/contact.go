@@ -9,6 +9,7 @@ import (
 
 	"github.com/warrennet/warren/messaging/envelope"
 	"github.com/warrennet/warren/messaging/mailbox"
+	"github.com/warrennet/warren/messaging/ratchet"
 	"github.com/warrennet/warren/overlay/identity"
 )
 
@@ -73,6 +74,10 @@ type contact struct {
 	Theirs     []envelope.QueueAddr
 	NextSeq    uint64 // the next Text's sequence number
 	Expires    time.Time
+
+	// sess is Session, live (not stored; nil until first used). An
+	// operation works on a clone and swaps it in with the new state.
+	sess *ratchet.Session
 }
 
 // sealedContact is contact's at-rest form (JSON inside a vault-sealed

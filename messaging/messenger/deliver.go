@@ -10,7 +10,6 @@ import (
 
 	"github.com/warrennet/warren/messaging/envelope"
 	"github.com/warrennet/warren/messaging/mailbox"
-	"github.com/warrennet/warren/messaging/ratchet"
 	"github.com/warrennet/warren/onion/circapi"
 )
 
@@ -346,33 +345,39 @@ func (m *Messenger) reencrypt(r *outRow) error {
 	if err != nil {
 		return err
 	}
-	sess, err := ratchet.UnmarshalSession(c.Session, m.cfg.Rand)
-	if err != nil {
-		return err
-	}
-	defer sess.Close()
-	env, err := encryptPayload(sess, envelope.Text{ID: r.ID, Seq: seq, Sent: r.Created.UnixMilli(), Body: text})
-	if err != nil {
-		return err
-	}
 	nc := c.clone()
-	if nc.Session, err = sess.MarshalBinary(); err != nil {
+	if nc.sess, err = m.workingSession(c); err != nil {
 		return err
 	}
-	sealedC, err := m.sealContact(nc)
+	env, err := m.storeReencrypted(nc, r, envelope.Text{ID: r.ID, Seq: seq, Sent: r.Created.UnixMilli(), Body: text})
 	if err != nil {
-		return err
-	}
-	err = m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
-		if err := updateContact(m.ctx, tx, nc.ID, sealedC); err != nil {
-			return err
-		}
-		return setOutEnvelope(m.ctx, tx, r.N, env)
-	})
-	if err != nil {
+		nc.sess.Close()
 		return err
 	}
 	m.commitContact(nc)
 	r.Envelope = env
 	return nil
+}
+
+// storeReencrypted encrypts t with nc's working session and stores the
+// new envelope and state in one transaction.
+func (m *Messenger) storeReencrypted(nc *contact, r *outRow, t envelope.Text) ([]byte, error) {
+	env, err := encryptPayload(nc.sess, t)
+	if err != nil {
+		return nil, err
+	}
+	if nc.Session, err = nc.sess.MarshalBinary(); err != nil {
+		return nil, err
+	}
+	sealed, err := m.sealContact(nc)
+	if err != nil {
+		return nil, err
+	}
+	err = m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
+			return err
+		}
+		return setOutEnvelope(m.ctx, tx, r.N, env)
+	})
+	return env, err
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/warrennet/warren/messaging/ratchet"
 	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/overlay/identity"
 	"github.com/warrennet/warren/store"
@@ -202,6 +203,13 @@ func (m *Messenger) Close() {
 		m.cancel()
 		m.wg.Wait()
 		m.events.close()
+		m.mu.Lock()
+		for _, c := range m.contacts {
+			if c.sess != nil {
+				c.sess.Close() // keys do not outlive the messenger in memory
+			}
+		}
+		m.mu.Unlock()
 	})
 }
 
@@ -246,11 +254,25 @@ func (m *Messenger) lockContact(id ContactID) (c *contact, unlock func(), err er
 }
 
 // commitContact swaps in a contact's new state after its transaction
-// committed.
+// committed; the old state's session, if replaced, is wiped.
 func (m *Messenger) commitContact(c *contact) {
 	m.mu.Lock()
+	old := m.contacts[c.ID]
 	m.contacts[c.ID] = c
 	m.mu.Unlock()
+	if old != nil && old.sess != nil && old.sess != c.sess {
+		old.sess.Close()
+	}
+}
+
+// workingSession returns a copy of c's ratchet session to work on: a
+// clone of the one kept in memory, or, the first time, the stored state
+// unmarshalled (which recomputes a public key: the reason to keep it).
+func (m *Messenger) workingSession(c *contact) (*ratchet.Session, error) {
+	if c.sess != nil {
+		return c.sess.Clone(), nil
+	}
+	return ratchet.UnmarshalSession(c.Session, m.cfg.Rand)
 }
 
 func (m *Messenger) sealContact(c *contact) ([]byte, error) {

@@ -168,6 +168,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 		return nil, true // pause before fetching the same batch again
 	}
 	m.commitContact(in.c)
+	in.sess = nil // the contact's state owns it now
 	for _, e := range in.events {
 		m.events.publish(e)
 	}
@@ -285,7 +286,7 @@ func (in *inbound) openSession() error {
 	if in.sess != nil {
 		return nil
 	}
-	s, err := ratchet.UnmarshalSession(in.c.Session, in.m.cfg.Rand)
+	s, err := in.m.workingSession(in.c)
 	if err != nil {
 		return err
 	}
@@ -406,7 +407,7 @@ func (in *inbound) saveContact(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return err
 		}
-		in.c.Session = b
+		in.c.Session, in.c.sess = b, in.sess
 	}
 	sealed, err := in.m.sealContact(in.c)
 	if err != nil {

@@ -84,16 +84,12 @@ func (m *Messenger) sendBatch(c *contact, batch []*sendReq) {
 		finish(ErrNotActive)
 		return
 	}
-	rows := make([]*outRow, len(batch))
-	nc := c
-	for i, r := range batch {
-		var err error
-		if rows[i], nc, err = m.sealText(nc, r.text); err != nil {
-			finish(err)
-			return
-		}
+	rows, nc, err := m.sealTexts(c, batch)
+	if err == nil {
+		err = m.storeBatch(nc, rows)
 	}
-	if err := m.storeBatch(nc, rows); err != nil {
+	if err != nil {
+		nc.sess.Close()
 		finish(fmt.Errorf("messenger: queueing the message: %w", err))
 		return
 	}
@@ -105,51 +101,43 @@ func (m *Messenger) sendBatch(c *contact, batch []*sendReq) {
 	m.kickContact(nc.ID)
 }
 
-func (m *Messenger) storeBatch(nc *contact, rows []*outRow) error {
-	sealed, err := m.sealContact(nc)
+// sealTexts encrypts the batch's texts in order on a working copy of the
+// session and returns their outbox rows and the contact's next state
+// (which owns the working session).
+func (m *Messenger) sealTexts(c *contact, batch []*sendReq) ([]*outRow, *contact, error) {
+	nc := c.clone()
+	sess, err := m.workingSession(c)
 	if err != nil {
-		return err
+		return nil, nc, err
 	}
-	return m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
-		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
-			return err
+	nc.sess = sess
+	rows := make([]*outRow, len(batch))
+	for i, r := range batch {
+		if rows[i], err = m.sealText(nc, sess, r.text); err != nil {
+			return nil, nc, err
 		}
-		for _, r := range rows {
-			if err := insertOut(m.ctx, tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		nc.NextSeq++
+	}
+	nc.Session, err = sess.MarshalBinary()
+	return rows, nc, err
 }
 
-// sealText encrypts a new Text for c and returns its outbox row and the
-// contact's next state.
-func (m *Messenger) sealText(c *contact, text []byte) (*outRow, *contact, error) {
-	sess, err := ratchet.UnmarshalSession(c.Session, m.cfg.Rand)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer sess.Close()
+// sealText encrypts one new Text for c with sess and returns its row.
+func (m *Messenger) sealText(c *contact, sess *ratchet.Session, text []byte) (*outRow, error) {
 	id, err := m.randID()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	now := m.cfg.Now()
 	env, err := encryptPayload(sess, envelope.Text{ID: id, Seq: c.NextSeq, Sent: now.UnixMilli(), Body: text})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	nc := c.clone()
-	if nc.Session, err = sess.MarshalBinary(); err != nil {
-		return nil, nil, err
-	}
-	nc.NextSeq++
 	row := &outRow{ID: id, Contact: c.ID, Kind: kindText, Envelope: env, State: Queued, Created: now, NextTry: now}
 	if row.Body, err = m.cfg.Vault.SealRow(outLabel(id), outBody(c.NextSeq, text)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return row, nc, nil
+	return row, nil
 }
 
 // outBody is what an outbox row keeps, sealed, of a text: its sequence
@@ -168,3 +156,23 @@ func parseOutBody(b []byte) (uint64, []byte, error) {
 
 func outLabel(id MsgID) string { return "outbox/" + id.String() }
 func inLabel(id MsgID) string  { return "inbox/" + id.String() }
+
+// storeBatch writes the contact's new state and the batch's rows in one
+// transaction.
+func (m *Messenger) storeBatch(nc *contact, rows []*outRow) error {
+	sealed, err := m.sealContact(nc)
+	if err != nil {
+		return err
+	}
+	return m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := insertOut(m.ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

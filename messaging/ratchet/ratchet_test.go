@@ -241,3 +241,28 @@ func TestRandomFailureKeepsState(t *testing.T) {
 	a.rand = detRand(7)
 	mustDecrypt(t, a, r, "r")
 }
+
+// A clone is independent: using it leaves the original where it was, and
+// both can continue from their own states.
+func TestClone(t *testing.T) {
+	a, b := pair(t)
+	m1, err := a.Encrypt([]byte("one"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := b.Clone()
+	if got, err := c.Decrypt(m1, nil); err != nil || string(got) != "one" {
+		t.Fatalf("the clone: %q %v", got, err)
+	}
+	if got, err := b.Decrypt(m1, nil); err != nil || string(got) != "one" {
+		t.Fatalf("the original after its clone decrypted: %q %v", got, err)
+	}
+	c.Close()
+	m2, err := b.Encrypt([]byte("two"), nil)
+	if err != nil {
+		t.Fatalf("the original after its clone was closed: %v", err)
+	}
+	if got, err := a.Decrypt(m2, nil); err != nil || string(got) != "two" {
+		t.Fatalf("reply: %q %v", got, err)
+	}
+}

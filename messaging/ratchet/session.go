@@ -104,6 +104,17 @@ func (s *Session) Encrypt(plaintext, ad []byte) ([]byte, error) {
 	return out, nil
 }
 
+// Clone returns an independent copy of the session (a caller that must be
+// able to drop a change, for example when storing the new state fails,
+// works on a clone). A clone of a closed session is closed.
+func (s *Session) Clone() *Session {
+	c := &Session{st: s.st, rand: s.rand, closed: s.closed}
+	if len(s.skipped) > 0 {
+		c.skipped = append([]skippedKey(nil), s.skipped...)
+	}
+	return c
+}
+
 // Close zeroes the session's keys and makes it unusable. Idempotent.
 func (s *Session) Close() {
 	s.st = state{}
