@@ -77,10 +77,10 @@ func benchMessages(ctx context.Context, e *env, transport string, count, senders
 	defer closeNet()
 	var nodes []*demoNode
 	if err == nil {
-		nodes, err = demoInit(ctx, &env{stdout: io.Discard, stderr: e.stderr}, root, 5, []string{"--kdf-memory", "8", "--kdf-time", "1"})
+		nodes, _, err = demoInit(ctx, &env{stdout: io.Discard, stderr: e.stderr}, root, 5, testnetKDF)
 	}
 	if err == nil {
-		err = demoStartAll(ctx, e.stderr, nodes, runArgs, waits)
+		err = demoStartAll(ctx, e.stderr, nodes, nil, runArgs, waits) // no validators: messages only
 	}
 	if err == nil {
 		err = demoAwaitBooks(ctx, nodes, waits.link)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
 	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+	"github.com/warrennet/warren/store"
 )
 
 // demoWaits bounds the demo's waits: every wait has a deadline. Over Tor a
@@ -67,15 +68,19 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if *transport == "onion" {
 		waits = demoTorWaits
 	}
-	kdf := []string{"--kdf-memory", fmt.Sprint(*kdfMiB), "--kdf-time", fmt.Sprint(*kdfTime)}
+	kdf, _, err := kdfParams(*kdfMiB, *kdfTime)
+	if err != nil {
+		return err
+	}
 	runArgs, closeNet, err := demoTransport(ctx, e, "demo", root, *transport, *count)
 	defer closeNet()
 	var nodes []*demoNode
+	var dl *demoLedger
 	if err == nil {
-		nodes, err = demoInit(ctx, e, root, *count, kdf)
+		nodes, dl, err = demoInit(ctx, e, root, *count, kdf)
 	}
 	if err == nil {
-		err = demoRun(ctx, e, nodes, runArgs, waits)
+		err = demoRun(ctx, e, nodes, dl, runArgs, waits)
 	}
 	stopErr := demoStop(e, "demo", nodes)
 	if err == nil {
@@ -90,32 +95,46 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// demoInit creates each node's state directory with a throwaway passphrase.
-func demoInit(ctx context.Context, e *env, root string, count int, kdf []string) ([]*demoNode, error) {
+// demoInit writes the demo's genesis (validators and the users' genesis
+// coins: demoGenesis) and creates each node's state directory with a
+// throwaway passphrase.
+func demoInit(ctx context.Context, e *env, root string, count int, kdf store.KDFParams) ([]*demoNode, *demoLedger, error) {
+	g, keys, votes, dl, err := demoGenesis(count)
+	if err != nil {
+		return nil, nil, err
+	}
+	file, err := g.MarshalFile()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(root, "genesis.json"), file, 0o644); err != nil {
+		return nil, nil, err
+	}
 	nodes := make([]*demoNode, count)
 	for i := range nodes {
-		name := string(rune('a' + i))
+		name := nodeName(i)
 		n := &demoNode{name: name, dir: filepath.Join(root, name), pass: filepath.Join(root, name+".pass"), log: filepath.Join(root, name+".log")}
 		secret := make([]byte, 16)
 		rand.Read(secret)
-		if err := os.WriteFile(n.pass, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
-			return nil, err
+		pass := []byte(hex.EncodeToString(secret))
+		if err := os.WriteFile(n.pass, append(pass, '\n'), 0o600); err != nil {
+			return nil, nil, err
 		}
-		args := append([]string{"init", "--dir", n.dir, "--passphrase-file", n.pass, "--network", "warren-demo"}, kdf...)
-		out, err := selfCmd(ctx, args...).Output()
+		id, err := daemon.Init(ctx, daemon.InitConfig{Dir: n.dir, Passphrase: pass, KDF: kdf, Genesis: g,
+			Keys: keys[i], VoteKey: votes[i], Rand: rand.Reader, Now: time.Now})
 		if err != nil {
-			return nil, fmt.Errorf("init node %s: %w", name, exitDetail(err))
+			return nil, nil, fmt.Errorf("init node %s: %w", name, err)
 		}
-		fmt.Fprintf(e.stdout, "demo: node %s created: %s", name, firstLine(out))
+		fmt.Fprintf(e.stdout, "demo: node %s created: node %s\n", name, id.Onion())
 		nodes[i] = n
 	}
-	return nodes, nil
+	return nodes, dl, nil
 }
 
 // demoRun starts the nodes, shows their status, and has them do the
 // demo's work: circuits, then private messages.
-func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, waits demoWaits) error {
-	if err := demoStartAll(ctx, e.stdout, nodes, runArgs, waits); err != nil {
+func demoRun(ctx context.Context, e *env, nodes []*demoNode, dl *demoLedger, runArgs []string, waits demoWaits) error {
+	if err := demoStartAll(ctx, e.stdout, nodes, dl, runArgs, waits); err != nil {
 		return err
 	}
 	for _, n := range nodes {
@@ -129,18 +148,24 @@ func demoRun(ctx context.Context, e *env, nodes []*demoNode, runArgs []string, w
 	if err := demoCircuits(ctx, e, nodes); err != nil {
 		return err
 	}
-	return demoMessages(ctx, e, nodes, waits)
+	if err := demoMessages(ctx, e, nodes, waits); err != nil {
+		return err
+	}
+	return demoPayment(ctx, e, nodes, dl)
 }
 
 // demoStartAll starts the nodes one by one, each told the records of
 // those before it (nodes c and d also serve mailboxes), then waits until
 // every node has a link to every other.
-func demoStartAll(ctx context.Context, w io.Writer, nodes []*demoNode, runArgs []string, waits demoWaits) error {
+func demoStartAll(ctx context.Context, w io.Writer, nodes []*demoNode, dl *demoLedger, runArgs []string, waits demoWaits) error {
 	var records []string
 	for i, n := range nodes {
 		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
 		if i == 2 || i == 3 {
 			args = append(args, "--mailbox") // users a and b keep their mailboxes on others' relays
+		}
+		if dl != nil && dl.validators[i] {
+			args = append(args, "--validator")
 		}
 		for _, r := range records {
 			args = append(args, "--peer", r)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -10,9 +11,10 @@ import (
 )
 
 func cmdID(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "id", "id [--dir DIR] [--record]")
+	fs := newFlags(e, "id", "id [--dir DIR] [--record | --vote-key]")
 	dir := dirFlag(e, fs)
 	rec := fs.Bool("record", false, "print the signed peer record (base64) that other nodes pass to --peer")
+	vote := fs.Bool("vote-key", false, "print the public half of this node's ledger vote key (hex, as a genesis names validators)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -22,6 +24,13 @@ func cmdID(ctx context.Context, e *env, args []string) error {
 	info, err := daemon.ReadInfo(ctx, *dir)
 	if err != nil {
 		return err
+	}
+	if *vote {
+		if info.VoteKey == ([32]byte{}) {
+			return errors.New("no vote key yet: it is made when the node first runs (warren run)")
+		}
+		fmt.Fprintln(e.stdout, hex.EncodeToString(info.VoteKey[:]))
+		return nil
 	}
 	if !*rec {
 		fmt.Fprintln(e.stdout, info.NodeID.Onion())

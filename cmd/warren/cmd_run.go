@@ -31,7 +31,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type runFlags struct {
 	dir, passFile, listen, logLevel string
 	peers                           stringList
-	relay, mailbox                  bool
+	relay, mailbox, validator       bool
 	transport, torControl, torPass  string
 	torPath, torrc                  string
 	onionPort                       int
@@ -39,7 +39,7 @@ type runFlags struct {
 
 func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 	f := &runFlags{}
-	fs := newFlags(e, "run", "run [--dir DIR] [--passphrase-file FILE] [--listen ADDR] [--peer RECORD]... [--relay] [--mailbox]")
+	fs := newFlags(e, "run", "run [--dir DIR] [--passphrase-file FILE] [--listen ADDR] [--peer RECORD]... [--relay] [--mailbox] [--validator]")
 	fs.StringVar(&f.dir, "dir", defaultDir(e), "state directory (env WARREN_DIR)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "file holding the passphrase (env WARREN_PASSPHRASE_FILE); default: prompt")
 	fs.StringVar(&f.transport, "transport", "onion", "how links travel: onion (Tor onion services) or tcp (plain TCP: peers see your IP address)")
@@ -52,6 +52,7 @@ func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 	fs.Var(&f.peers, "peer", "signed peer record (base64, as printed by 'warren id --record') or @FILE; repeatable")
 	fs.BoolVar(&f.relay, "relay", false, "announce the relay role")
 	fs.BoolVar(&f.mailbox, "mailbox", false, "also serve mailboxes (implies --relay): store other users' sealed messages until they fetch them")
+	fs.BoolVar(&f.validator, "validator", false, "validate payments (implies --relay); this node's vote key (warren id --vote-key) must be in the genesis committee")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (peer addresses and keys appear only at debug)")
 	return fs, f
 }
@@ -124,6 +125,9 @@ func (f *runFlags) config(e *env) (daemon.Config, error) {
 	}
 	if f.mailbox {
 		cfg.Roles |= record.RoleRelay | record.RoleMailbox
+	}
+	if f.validator {
+		cfg.Roles |= record.RoleRelay | record.RoleValidator
 	}
 	if cfg.Tor, err = f.torConfig(e); err != nil {
 		return cfg, err

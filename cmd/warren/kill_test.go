@@ -22,7 +22,7 @@ func TestKillMidSend(t *testing.T) {
 	defer cancel()
 	root := t.TempDir()
 	quiet := &env{stdout: io.Discard, stderr: io.Discard}
-	nodes, err := demoInit(ctx, quiet, root, 5, []string{"--kdf-memory", "8", "--kdf-time", "1"})
+	nodes, _, err := demoInit(ctx, quiet, root, 5, testnetKDF)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestKillMidSend(t *testing.T) {
 			demoShowLogs(&env{stdout: os.Stderr, stderr: os.Stderr}, nodes)
 		}
 	})
-	if err := demoStartAll(ctx, io.Discard, nodes, []string{"--transport", "tcp"}, demoTCPWaits); err != nil {
+	if err := demoStartAll(ctx, io.Discard, nodes, nil, []string{"--transport", "tcp"}, demoTCPWaits); err != nil {
 		t.Fatal(err)
 	}
 	if err := demoAwaitBooks(ctx, nodes, time.Minute); err != nil {

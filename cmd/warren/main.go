@@ -68,6 +68,7 @@ func commands() []command {
 		{"contacts", "list contacts", cmdContacts},
 		{"send", "send a private message to a contact (send CONTACT TEXT, or - for stdin)", cmdSend},
 		{"inbox", "list received messages (--sent: sent ones and their states)", cmdInbox},
+		{"wallet", "payments: wallet create|restore|address|balance|send|history|receipt|status", cmdWallet},
 		{"watch", "stream incoming messages and state changes as they happen", cmdWatch},
 		{"bench", "measure 3-hop circuits against tor on this machine (bench circuits)", cmdBench},
 		{"testnet", "run N local nodes (loopback TCP or --tor) that find each other through gossip", cmdTestnet},

@@ -31,6 +31,11 @@ func encodings(t testing.TB) map[string][]byte {
 	m["signed"], _ = a.Marshal()
 	m["refusal"], _ = rf.Marshal()
 	m["cert"], _ = cert.Marshal()
+	g := ledger.LedgerGenesis{Params: ledger.Params{MinFee: 1, Dust: 1}}
+	for _, c := range w.genesis {
+		g.Outputs = append(g.Outputs, c.Output)
+	}
+	m["genesis"], _ = g.Marshal()
 	return m
 }
 
@@ -41,6 +46,7 @@ var decoders = map[string]func([]byte) ([]byte, error){
 	"signed":  func(b []byte) ([]byte, error) { return reencode(ledger.UnmarshalSignedOrder(b)) },
 	"refusal": func(b []byte) ([]byte, error) { return reencode(ledger.UnmarshalRefusal(b)) },
 	"cert":    func(b []byte) ([]byte, error) { return reencode(ledger.UnmarshalCertificate(b)) },
+	"genesis": func(b []byte) ([]byte, error) { return reencode(ledger.UnmarshalLedgerGenesis(b)) },
 	"vote": func(b []byte) ([]byte, error) {
 		v, err := ledger.UnmarshalVote(b)
 		if err != nil {
@@ -78,6 +84,8 @@ func isNil[T any](v T) bool {
 	case *ledger.Refusal:
 		return x == nil
 	case *ledger.Certificate:
+		return x == nil
+	case *ledger.LedgerGenesis:
 		return x == nil
 	}
 	return false
@@ -285,5 +293,48 @@ func TestValidKeyAgreesWithReencoding(t *testing.T) {
 	}
 	if valid < 3000 {
 		t.Fatalf("only %d valid keys among the cases", valid)
+	}
+}
+
+// TestLedgerGenesisRules: the ledger genesis refuses what no network may
+// start with (no coins, too many, dust, a weak owner key, a supply that
+// overflows), and its coins are GenesisCoins of its outputs.
+func TestLedgerGenesisRules(t *testing.T) {
+	out := func(amount uint64) ledger.Output {
+		return ledger.Output{Owner: pub(key("owner", int(amount%7))), Amount: amount}
+	}
+	ok := ledger.LedgerGenesis{Params: ledger.Params{MinFee: 1, Dust: 10}, Outputs: []ledger.Output{out(10), out(1 << 40)}}
+	b, err := ok.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ledger.UnmarshalLedgerGenesis(b)
+	if err != nil || g.Params != ok.Params || g.Supply() != 10+1<<40 {
+		t.Fatalf("round trip: %+v, %v", g, err)
+	}
+	coins, err := g.Coins(netA)
+	if err != nil || coins[1].ID != ledger.GenesisCoinID(netA, 1) || coins[1].Amount != 1<<40 {
+		t.Fatalf("coins: %v", err)
+	}
+	many := make([]ledger.Output, ledger.MaxGenesisOutputs+1)
+	for i := range many {
+		many[i] = out(10)
+	}
+	if b, err := (&ledger.LedgerGenesis{Outputs: many[:ledger.MaxGenesisOutputs]}).Marshal(); err != nil || len(b) != ledger.MaxGenesisSize || len(b) > 64<<10 {
+		t.Fatalf("largest: %d bytes, %v", len(b), err)
+	}
+	weak := out(10)
+	weak.Owner = [32]byte{1}
+	for name, bad := range map[string]ledger.LedgerGenesis{
+		"empty":    {},
+		"too many": {Outputs: many},
+		"dust":     {Params: ledger.Params{Dust: 11}, Outputs: []ledger.Output{out(10)}},
+		"zero":     {Outputs: []ledger.Output{out(0)}},
+		"weak key": {Outputs: []ledger.Output{weak}},
+		"overflow": {Outputs: []ledger.Output{out(math.MaxUint64), out(1)}},
+	} {
+		if _, err := bad.Marshal(); err == nil {
+			t.Errorf("%s: marshalled", name)
+		}
 	}
 }

@@ -35,6 +35,16 @@ func FuzzOrder(f *testing.F)       { fuzzDecoder(f, "order", nil) }
 func FuzzSignedOrder(f *testing.F) { fuzzDecoder(f, "signed", nil) }
 func FuzzVote(f *testing.F)        { fuzzDecoder(f, "vote", nil) }
 
+func FuzzLedgerGenesis(f *testing.F) {
+	fuzzDecoder(f, "genesis", func(b []byte) {
+		g, _ := ledger.UnmarshalLedgerGenesis(b)
+		coins, err := g.Coins(netA)
+		if err != nil || len(coins) != len(g.Outputs) {
+			panic("a decoded ledger genesis gives no coins")
+		}
+	})
+}
+
 func FuzzRefusal(f *testing.F) {
 	fuzzDecoder(f, "refusal", func(b []byte) {
 		rf, _ := ledger.UnmarshalRefusal(b)

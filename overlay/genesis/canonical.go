@@ -10,7 +10,7 @@ import (
 	"github.com/warrennet/warren/overlay/record"
 )
 
-// Canonical form, version 1. All integers big-endian, no padding, no
+// Canonical form, version 2. All integers big-endian, no padding, no
 // options; every length is bounded before anything is allocated:
 //
 //	version        1   = Version
@@ -21,7 +21,9 @@ import (
 //	peers          peer_count × peer, strictly ascending by node_id
 //	val_count      1   0..MaxValidators
 //	validators     val_count × validator, strictly ascending by key;
-//	               names distinct
+//	               node IDs distinct, names distinct
+//	ledger_len     4   0..MaxLedgerSize
+//	ledger         ledger_len opaque bytes (package messaging/ledger)
 //
 //	peer:      node_id(32)  ed25519 key passing identity.ValidNodeKey
 //	           link_key(32) X25519 key, below 2^255-19, not of small order
@@ -33,6 +35,7 @@ import (
 //	                        type 3 IPv6:  body = 16 bytes, not IPv4-mapped
 //	                        (the layout and order of package record)
 //	validator: key(32)      ed25519 key passing identity.ValidNodeKey
+//	           node_id(32)  ed25519 key passing identity.ValidNodeKey
 //	           name_len(1)  1..MaxValidatorNameLen
 //	           name         as the genesis name
 //
@@ -73,10 +76,12 @@ func (g *Genesis) appendCanonical(b []byte) []byte {
 	b = append(b, byte(len(g.Validators)))
 	for _, v := range g.Validators {
 		b = append(b, v.Key[:]...)
+		b = append(b, v.NodeID[:]...)
 		b = append(b, byte(len(v.Name)))
 		b = append(b, v.Name...)
 	}
-	return b
+	b = binary.BigEndian.AppendUint32(b, uint32(len(g.Ledger)))
+	return append(b, g.Ledger...)
 }
 
 // appendAddr appends a's encoding: type(1) | key(32) or ip(4|16) | port(2),
@@ -174,7 +179,30 @@ func (d *decoder) genesis() (*Genesis, error) {
 	if g.Validators, err = d.validators(); err != nil {
 		return nil, err
 	}
+	if g.Ledger, err = d.ledger(); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// ledger reads ledger_len | ledger.
+func (d *decoder) ledger() ([]byte, error) {
+	v, ok := d.take(4)
+	if !ok {
+		return nil, malformed("ledger", "truncated")
+	}
+	n := binary.BigEndian.Uint32(v)
+	if n > MaxLedgerSize {
+		return nil, malformed("ledger", "longer than MaxLedgerSize")
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	l, ok := d.take(int(n))
+	if !ok {
+		return nil, malformed("ledger", "truncated")
+	}
+	return bytes.Clone(l), nil
 }
 
 func (d *decoder) created() (time.Time, error) {
@@ -285,11 +313,12 @@ func (d *decoder) validators() ([]Validator, error) {
 	}
 	vs := make([]Validator, n)
 	for i := range vs {
-		v, ok := d.take(KeySize)
+		v, ok := d.take(2 * KeySize)
 		if !ok {
 			return nil, malformed(index("validators", i, "key"), "truncated")
 		}
-		vs[i].Key = [KeySize]byte(v)
+		vs[i].Key = [KeySize]byte(v[:KeySize])
+		vs[i].NodeID = identity.NodeID(v[KeySize:])
 		if vs[i].Name, err = d.name(index("validators", i, "name"), MaxValidatorNameLen); err != nil {
 			return nil, err
 		}

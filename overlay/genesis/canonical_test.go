@@ -71,7 +71,8 @@ func TestCanonicalErrorFields(t *testing.T) {
 	r.vals[3].name = r.vals[0].name
 	wantErr(t, fst(UnmarshalCanonical(r.bytes())), ErrInvalid, "validators[3].name")
 	b := rawSample().bytes()
-	wantErr(t, fst(UnmarshalCanonical(b[:len(b)-3])), ErrMalformed, "validators[3].name")
+	wantErr(t, fst(UnmarshalCanonical(b[:len(b)-3])), ErrMalformed, "ledger")
+	wantErr(t, fst(UnmarshalCanonical(b[:len(b)-len(sampleLedger)-4-3])), ErrMalformed, "validators[3].name")
 	wantErr(t, fst(UnmarshalCanonical(append(b, 0))), ErrMalformed, "")
 }
 

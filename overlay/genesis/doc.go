@@ -3,11 +3,19 @@
 //
 // A [Genesis] holds the network's name, an optional creation time, the
 // bootstrap peers a new node first dials (node ID, X25519 link key,
-// addresses) and the payment validators (ed25519 vote key and a short
-// name). Its network ID ([Genesis.ID]) is SHA-256 over [IDDomain] and the
+// addresses), the payment validators (ed25519 vote key, the node ID of
+// the relay that runs it, and a short name) and the payment ledger's
+// genesis (its initial coins: bytes this package bounds but does not read;
+// package messaging/ledger parses them). Its network ID ([Genesis.ID]) is SHA-256 over [IDDomain] and the
 // genesis's canonical binary form. Links and peer records bind that 32-byte
 // ID, so a node only ever talks to peers of the same genesis: change any
 // field, and it is another network.
+//
+// Versions: this build reads canonical and file format version 2 only. A
+// version 1 file (validators without node IDs, no ledger) is refused with
+// [ErrVersion] and a message saying to regenerate it: it was only ever
+// used by development networks, and reading it as "no validators" would
+// silently give another network ID anyway.
 //
 // What it binds: exactly the fields above, in canonical order (bootstrap
 // peers sorted by node ID, each peer's addresses sorted as in package

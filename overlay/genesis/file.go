@@ -2,6 +2,7 @@ package genesis
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,7 @@ import (
 	"github.com/warrennet/warren/overlay/record"
 )
 
-// File format, version 1: one JSON object (UTF-8), which MarshalFile
+// File format, version 2 (version 1 files are refused with ErrVersion): one JSON object (UTF-8), which MarshalFile
 // writes indented by two spaces, fields in this order, with a final
 // newline:
 //
@@ -30,7 +31,10 @@ import (
 //	                  "127.0.0.1:4100", "[2001:db8::1]:4100", "<node>.onion:443"
 //	"validators"      omitted when empty; each an object of
 //	    "key"         its ed25519 vote key, 64 lowercase hex digits
+//	    "node"        its node ID, spelt as a bootstrap peer's
 //	    "name"        its name
+//	"ledger"          omitted when empty; the ledger's genesis bytes in
+//	                  standard base64 with padding (RFC 4648 section 4)
 //
 // ParseFile is strict: at most MaxFileSize bytes; nesting at most
 // maxJSONDepth; field names exactly as above (case-sensitive), none
@@ -48,6 +52,7 @@ type fileGenesis struct {
 	Created    *string         `json:"created,omitempty"`
 	Bootstrap  []filePeer      `json:"bootstrap,omitempty"`
 	Validators []fileValidator `json:"validators,omitempty"`
+	Ledger     string          `json:"ledger,omitempty"`
 }
 
 type filePeer struct {
@@ -58,6 +63,7 @@ type filePeer struct {
 
 type fileValidator struct {
 	Key  string `json:"key"`
+	Node string `json:"node"`
 	Name string `json:"name"`
 }
 
@@ -65,7 +71,7 @@ type fileValidator struct {
 var knownKeys = map[string]bool{
 	"warren_genesis": true, "network_id": true, "name": true, "created": true,
 	"bootstrap": true, "node": true, "link_key": true, "addrs": true,
-	"validators": true, "key": true,
+	"validators": true, "key": true, "ledger": true,
 }
 
 // MarshalFile returns the file form of g: deterministic, indented JSON
@@ -90,8 +96,9 @@ func (g *Genesis) MarshalFile() ([]byte, error) {
 		f.Bootstrap = append(f.Bootstrap, fp)
 	}
 	for _, v := range c.Validators {
-		f.Validators = append(f.Validators, fileValidator{Key: hex.EncodeToString(v.Key[:]), Name: v.Name})
+		f.Validators = append(f.Validators, fileValidator{Key: hex.EncodeToString(v.Key[:]), Node: v.NodeID.Onion(), Name: v.Name})
 	}
+	f.Ledger = base64.StdEncoding.EncodeToString(c.Ledger)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -144,7 +151,7 @@ func checkFileVersion(b []byte) error {
 		return malformed("warren_genesis", "not an integer")
 	}
 	if v != FileVersion {
-		return &FieldError{Field: "warren_genesis", Reason: "unsupported version (this build reads 1)", Class: ErrVersion}
+		return &FieldError{Field: "warren_genesis", Reason: "unsupported version (this build reads 2; a version 1 file predates validator node IDs and the ledger: regenerate it)", Class: ErrVersion}
 	}
 	return nil
 }
@@ -173,6 +180,9 @@ func (f *fileGenesis) genesis() (*Genesis, error) {
 		return nil, err
 	}
 	if g.Validators, err = parseValidators(f.Validators); err != nil {
+		return nil, err
+	}
+	if g.Ledger, err = parseLedger(f.Ledger); err != nil {
 		return nil, err
 	}
 	c, err := g.canonical()
@@ -232,9 +242,28 @@ func parseValidators(fvs []fileValidator) ([]Validator, error) {
 		if err != nil {
 			return nil, err
 		}
-		vs = append(vs, Validator{Key: k, Name: fv.Name})
+		id, err := parseNode(index("validators", i, "node"), fv.Node)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, Validator{Key: k, NodeID: id, Name: fv.Name})
 	}
 	return vs, nil
+}
+
+// parseLedger parses the ledger field: strict padded base64 ("" is none).
+func parseLedger(s string) ([]byte, error) {
+	if len(s) > base64.StdEncoding.EncodedLen(MaxLedgerSize) {
+		return nil, invalid("ledger", "longer than MaxLedgerSize")
+	}
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil || base64.StdEncoding.EncodeToString(b) != s {
+		return nil, malformed("ledger", "not standard padded base64")
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
 }
 
 // parseHexKey parses exactly 64 lowercase hex digits.

@@ -32,7 +32,7 @@ func TestFileRoundTrip(t *testing.T) {
 
 func TestMinimalFileText(t *testing.T) {
 	id := mustID(t, Minimal("my net <&>"))
-	want := "{\n  \"warren_genesis\": 1,\n  \"network_id\": \"" + hex.EncodeToString(id[:]) + "\",\n  \"name\": \"my net <&>\"\n}\n"
+	want := "{\n  \"warren_genesis\": 2,\n  \"network_id\": \"" + hex.EncodeToString(id[:]) + "\",\n  \"name\": \"my net <&>\"\n}\n"
 	if got := string(mustFile(t, Minimal("my net <&>"))); got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
@@ -70,7 +70,11 @@ func TestParseFileEdited(t *testing.T) {
 		"name":       replaceIn(t, `"name": "warren-testnet"`, `"name": "warren-testnet2"`),
 		"port":       replaceIn(t, "4101", "4109"),
 		"created":    replaceIn(t, "12:00:00Z", "12:00:01Z"),
-		"network_id": replaceIn(t, `"network_id": "d`, `"network_id": "e`),
+		"network_id": replaceIn(t, `"network_id": "2`, `"network_id": "3`),
+		"ledger":     replaceIn(t, `"ledger": "b3B`, `"ledger": "b4B`),
+		"val node": editFile(t, func(f *fileGenesis) {
+			f.Validators[0].Node, f.Validators[1].Node = f.Validators[1].Node, f.Validators[0].Node
+		}),
 		"peer gone":  editFile(t, func(f *fileGenesis) { f.Bootstrap = f.Bootstrap[1:] }),
 		"addr added": editFile(t, func(f *fileGenesis) { f.Bootstrap[1].Addrs = append(f.Bootstrap[1].Addrs, "127.0.0.1:1") }),
 		"validator":  editFile(t, func(f *fileGenesis) { f.Validators[0].Name = "echo" }),
@@ -128,11 +132,15 @@ func TestParseFileRejects(t *testing.T) {
 		{"unknown field", replaceIn(t, "{", `{"extra": 1,`), ErrMalformed, ""},
 		{"known field misplaced", replaceIn(t, "{", `{"node": "x",`), ErrMalformed, ""},
 		{"too deep", replaceIn(t, "{", `{"extra": [[[[1]]]],`), ErrMalformed, ""},
-		{"version 2", replaceIn(t, `"warren_genesis": 1`, `"warren_genesis": 2`), ErrVersion, "warren_genesis"},
-		{"version 2, new fields", replaceIn(t, `"warren_genesis": 1,`, `"warren_genesis": 2, "signatures": [],`), ErrVersion, "warren_genesis"},
-		{"version string", replaceIn(t, `"warren_genesis": 1`, `"warren_genesis": "1"`), ErrMalformed, "warren_genesis"},
-		{"version 1.0", replaceIn(t, `"warren_genesis": 1`, `"warren_genesis": 1.0`), ErrMalformed, "warren_genesis"},
-		{"version missing", replaceIn(t, `"warren_genesis": 1,`, ``), ErrMalformed, "warren_genesis"},
+		{"version 1", replaceIn(t, `"warren_genesis": 2`, `"warren_genesis": 1`), ErrVersion, "warren_genesis"},
+		{"version 3", replaceIn(t, `"warren_genesis": 2`, `"warren_genesis": 3`), ErrVersion, "warren_genesis"},
+		{"version 3, new fields", replaceIn(t, `"warren_genesis": 2,`, `"warren_genesis": 3, "signatures": [],`), ErrVersion, "warren_genesis"},
+		{"version string", replaceIn(t, `"warren_genesis": 2`, `"warren_genesis": "2"`), ErrMalformed, "warren_genesis"},
+		{"version 2.0", replaceIn(t, `"warren_genesis": 2`, `"warren_genesis": 2.0`), ErrMalformed, "warren_genesis"},
+		{"version missing", replaceIn(t, `"warren_genesis": 2,`, ``), ErrMalformed, "warren_genesis"},
+		{"ledger not base64", replaceIn(t, `"ledger": "b3B`, `"ledger": "b3*`), ErrMalformed, "ledger"},
+		{"ledger unpadded", replaceIn(t, `AP8="`, `AP8"`), ErrMalformed, "ledger"},
+		{"validator node missing", replaceIn(t, `"node": "ydk`, `"nodx": "ydk`), ErrMalformed, ""},
 		{"network_id missing", editFile(t, func(f *fileGenesis) { f.NetworkID = "" }), ErrMalformed, "network_id"},
 		{"network_id upper case", editFile(t, func(f *fileGenesis) { f.NetworkID = strings.ToUpper(f.NetworkID) }), ErrMalformed, "network_id"},
 		{"network_id short", editFile(t, func(f *fileGenesis) { f.NetworkID = f.NetworkID[2:] }), ErrMalformed, "network_id"},
@@ -195,7 +203,7 @@ func TestParseFileWrongTypes(t *testing.T) {
 		{"validators", `[{"name": true}]`, "validators.name"},
 		{"created", `5`, "created"},
 	} {
-		s := strings.Replace(minimal, `"warren_genesis": 1,`, `"warren_genesis": 1, "`+c.field+`": `+c.value+`,`, 1)
+		s := strings.Replace(minimal, `"warren_genesis": 2,`, `"warren_genesis": 2, "`+c.field+`": `+c.value+`,`, 1)
 		wantErr(t, fst(ParseFile([]byte(s))), ErrMalformed, c.want)
 	}
 }

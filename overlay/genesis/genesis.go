@@ -10,12 +10,14 @@ import (
 	"github.com/warrennet/warren/overlay/record"
 )
 
-// Spec constants (canonical format version 1, file format version 1).
+// Spec constants (canonical format version 2, file format version 2).
+// Version 1 (validators without node IDs, no ledger) is refused with
+// ErrVersion: its networks must be regenerated.
 const (
 	// Version is the first byte of the canonical form.
-	Version = 1
+	Version = 2
 	// FileVersion is the value of the file's "warren_genesis" field.
-	FileVersion = 1
+	FileVersion = 2
 	// IDDomain prefixes the hashed bytes: ID = SHA-256(IDDomain || canonical).
 	IDDomain = "warren/genesis/v1\x00"
 
@@ -29,14 +31,17 @@ const (
 	MaxValidators = 64
 	// KeySize is the size of every key in a genesis.
 	KeySize = 32
+	// MaxLedgerSize bounds Genesis.Ledger (bytes).
+	MaxLedgerSize = 64 << 10
 
 	// MaxCanonicalSize is the largest canonical form: every list full, every
 	// name at its longest, every peer with record.MaxAddrs onion addresses.
 	MaxCanonicalSize = 1 + 1 + MaxNameLen + 8 +
 		1 + MaxBootstrap*(2*KeySize+1+record.MaxAddrs*maxAddrLen) +
-		1 + MaxValidators*(KeySize+1+MaxValidatorNameLen)
+		1 + MaxValidators*(2*KeySize+1+MaxValidatorNameLen) +
+		4 + MaxLedgerSize
 	// MaxFileSize bounds the input to ParseFile, checked before parsing.
-	// MarshalFile writes the largest genesis in about 43 KiB.
+	// MarshalFile writes the largest genesis in about 137 KiB.
 	MaxFileSize = 256 << 10
 )
 
@@ -54,9 +59,13 @@ type Genesis struct {
 	Created time.Time
 	// Bootstrap lists at most MaxBootstrap peers, distinct by NodeID.
 	Bootstrap []Peer
-	// Validators lists at most MaxValidators validators, distinct by Key
-	// and by Name.
+	// Validators lists at most MaxValidators validators, distinct by Key,
+	// by NodeID and by Name.
 	Validators []Validator
+	// Ledger is the payment ledger's genesis (its initial coins), at most
+	// MaxLedgerSize bytes, opaque here: package messaging/ledger parses
+	// it. Empty (nil) means none; canonical() turns an empty slice into nil.
+	Ledger []byte
 }
 
 // Peer is a bootstrap peer: who it is, how to link to it, where it is.
@@ -77,6 +86,9 @@ type Validator struct {
 	// Key is the validator's ed25519 vote key; it must pass
 	// identity.ValidNodeKey (no small-order or non-canonical keys).
 	Key [KeySize]byte
+	// NodeID is the node (relay) that runs this validator, reached through
+	// circuits; it must pass identity.ValidNodeKey.
+	NodeID identity.NodeID
 	// Name is 1..MaxValidatorNameLen bytes, with the same rules as
 	// Genesis.Name.
 	Name string
@@ -113,7 +125,8 @@ func (g *Genesis) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("name", g.Name),
 		slog.Int("bootstrap", len(g.Bootstrap)),
-		slog.Int("validators", len(g.Validators)))
+		slog.Int("validators", len(g.Validators)),
+		slog.Int("ledger_bytes", len(g.Ledger)))
 }
 
 var _ slog.LogValuer = (*Genesis)(nil)

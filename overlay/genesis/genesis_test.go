@@ -3,6 +3,7 @@ package genesis
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,9 +30,9 @@ func TestMinimalID(t *testing.T) {
 		}
 		var msg []byte
 		msg = append(msg, IDDomain...)
-		msg = append(msg, 1, byte(len(name)))
+		msg = append(msg, 2, byte(len(name)))
 		msg = append(msg, name...)
-		msg = append(msg, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // created, no peers, no validators
+		msg = append(msg, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // created, no peers, no validators, no ledger
 		if got, want := mustID(t, g), sha256.Sum256(msg); got != want {
 			t.Fatalf("Minimal(%q).ID() = %x, want %x", name, got, want)
 		}
@@ -52,7 +53,7 @@ func TestMinimalIDDiffersPerNameAndIsStable(t *testing.T) {
 	}
 	// Pinned (also computed with Python's hashlib): an accidental change
 	// to the format or domain fails here.
-	const want = "c58f9748a761eed45abf54ce32da71b353646e96b6cf749f4d7a3fd97fa90b32"
+	const want = "7eff4d1102682d7334c18d1149899ed618454434488ba857c2672dd42c6f19a5"
 	id := mustID(t, Minimal("warren"))
 	if got := hex.EncodeToString(id[:]); got != want {
 		t.Fatalf("Minimal(\"warren\").ID() = %s, want %s", got, want)
@@ -198,24 +199,30 @@ func TestOrderIsNormalised(t *testing.T) {
 // another network.
 func TestIDsDifferPerField(t *testing.T) {
 	edits := map[string]func(*Genesis){
-		"base":                 func(*Genesis) {},
-		"name":                 func(g *Genesis) { g.Name = "warren-testnet2" },
-		"name case":            func(g *Genesis) { g.Name = "Warren-testnet" },
-		"no created":           func(g *Genesis) { g.Created = time.Time{} },
-		"created +1 s":         func(g *Genesis) { g.Created = created.Add(time.Second) },
-		"peer dropped":         func(g *Genesis) { g.Bootstrap = g.Bootstrap[1:] },
-		"no peers":             func(g *Genesis) { g.Bootstrap = nil },
-		"peer node":            func(g *Genesis) { g.Bootstrap[1].NodeID = nodeID("z") },
-		"peer link key":        func(g *Genesis) { g.Bootstrap[1].LinkKey = linkKey("z") },
-		"addr port":            func(g *Genesis) { g.Bootstrap[1].Addrs[0] = tcp("[::1]:4102") },
-		"addr ip":              func(g *Genesis) { g.Bootstrap[1].Addrs[0] = tcp("[::2]:4101") },
-		"addr added":           func(g *Genesis) { g.Bootstrap[1].Addrs = append(g.Bootstrap[1].Addrs, tcp("127.0.0.1:9")) },
-		"addr dropped":         func(g *Genesis) { g.Bootstrap[2].Addrs = g.Bootstrap[2].Addrs[1:] },
-		"onion port":           func(g *Genesis) { g.Bootstrap[0].Addrs[1] = record.OnionAddr(nodeID("a"), 444) },
-		"validator key":        func(g *Genesis) { g.Validators[0].Key = valKey("z") },
-		"validator name":       func(g *Genesis) { g.Validators[0].Name = "alphb" },
-		"validator dropped":    func(g *Genesis) { g.Validators = g.Validators[:3] },
-		"validator added":      func(g *Genesis) { g.Validators = append(g.Validators, Validator{Key: valKey("z"), Name: "echo"}) },
+		"base":              func(*Genesis) {},
+		"name":              func(g *Genesis) { g.Name = "warren-testnet2" },
+		"name case":         func(g *Genesis) { g.Name = "Warren-testnet" },
+		"no created":        func(g *Genesis) { g.Created = time.Time{} },
+		"created +1 s":      func(g *Genesis) { g.Created = created.Add(time.Second) },
+		"peer dropped":      func(g *Genesis) { g.Bootstrap = g.Bootstrap[1:] },
+		"no peers":          func(g *Genesis) { g.Bootstrap = nil },
+		"peer node":         func(g *Genesis) { g.Bootstrap[1].NodeID = nodeID("z") },
+		"peer link key":     func(g *Genesis) { g.Bootstrap[1].LinkKey = linkKey("z") },
+		"addr port":         func(g *Genesis) { g.Bootstrap[1].Addrs[0] = tcp("[::1]:4102") },
+		"addr ip":           func(g *Genesis) { g.Bootstrap[1].Addrs[0] = tcp("[::2]:4101") },
+		"addr added":        func(g *Genesis) { g.Bootstrap[1].Addrs = append(g.Bootstrap[1].Addrs, tcp("127.0.0.1:9")) },
+		"addr dropped":      func(g *Genesis) { g.Bootstrap[2].Addrs = g.Bootstrap[2].Addrs[1:] },
+		"onion port":        func(g *Genesis) { g.Bootstrap[0].Addrs[1] = record.OnionAddr(nodeID("a"), 444) },
+		"validator key":     func(g *Genesis) { g.Validators[0].Key = valKey("z") },
+		"validator name":    func(g *Genesis) { g.Validators[0].Name = "alphb" },
+		"validator dropped": func(g *Genesis) { g.Validators = g.Validators[:3] },
+		"validator added": func(g *Genesis) {
+			g.Validators = append(g.Validators, Validator{Key: valKey("z"), NodeID: nodeID("z"), Name: "echo"})
+		},
+		"validator node":       func(g *Genesis) { g.Validators[0].NodeID = nodeID("z") },
+		"nodes swapped":        func(g *Genesis) { g.Validators[0].NodeID, g.Validators[1].NodeID = nodeID("v2"), nodeID("v1") },
+		"ledger byte":          func(g *Genesis) { g.Ledger = append([]byte{1}, g.Ledger[1:]...) },
+		"ledger dropped":       func(g *Genesis) { g.Ledger = nil },
 		"names swapped":        func(g *Genesis) { g.Validators[0].Name, g.Validators[1].Name = "bravo", "alpha" },
 		"link keys swapped":    func(g *Genesis) { g.Bootstrap[1].LinkKey, g.Bootstrap[2].LinkKey = linkKey("c"), linkKey("b") },
 		"validator key = node": func(g *Genesis) { g.Validators[0].Key = nodeID("a") },
@@ -244,7 +251,7 @@ func TestLargest(t *testing.T) {
 		t.Fatalf("largest canonical form is %d bytes, MaxCanonicalSize %d", len(b), MaxCanonicalSize)
 	}
 	f := mustFile(t, g)
-	if len(f) > MaxFileSize/4 {
+	if len(f) > MaxFileSize*5/8 {
 		t.Fatalf("largest file is %d bytes: too close to MaxFileSize %d", len(f), MaxFileSize)
 	}
 	t.Logf("largest genesis: canonical %d bytes, file %d bytes", len(b), len(f))
@@ -323,5 +330,22 @@ func TestLogValueHidesAddresses(t *testing.T) {
 	}
 	if strings.Contains(out, "127.0.0") || strings.Contains(out, ".onion") {
 		t.Fatalf("log line holds an address: %s", out)
+	}
+}
+
+// TestLedgerBound: a ledger one byte over MaxLedgerSize is refused by
+// Validate and by the file parser; an empty one is the same as none.
+func TestLedgerBound(t *testing.T) {
+	g := sample()
+	g.Ledger = make([]byte, MaxLedgerSize+1)
+	wantErr(t, g.Validate(), ErrInvalid, "ledger")
+	f := fileGenesis{Version: FileVersion, NetworkID: strings.Repeat("0", 64), Name: "w",
+		Ledger: base64.StdEncoding.EncodeToString(g.Ledger)}
+	wantErr(t, fst(ParseFile(mustJSON(t, f))), ErrInvalid, "ledger")
+	g.Ledger = []byte{}
+	empty := sample()
+	empty.Ledger = nil
+	if mustID(t, g) != mustID(t, empty) {
+		t.Fatal("an empty ledger and none give different IDs")
 	}
 }

@@ -1,6 +1,7 @@
 package genesis
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/sha256"
@@ -45,6 +46,9 @@ func peer(name string, addrs ...record.Addr) Peer {
 
 var created = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// sampleLedger stands for a ledger genesis: opaque to this package.
+var sampleLedger = []byte("opaque ledger genesis\x00\xff")
+
 // sample is a typical genesis, deliberately not in canonical order.
 func sample() *Genesis {
 	return &Genesis{
@@ -56,11 +60,12 @@ func sample() *Genesis {
 			peer("c", tcp("127.0.0.3:4102"), tcp("127.0.0.2:4102")),
 		},
 		Validators: []Validator{
-			{Key: valKey("v1"), Name: "alpha"},
-			{Key: valKey("v2"), Name: "bravo"},
-			{Key: valKey("v3"), Name: "charlie"},
-			{Key: valKey("v4"), Name: "delta"},
+			{Key: valKey("v1"), NodeID: nodeID("v1"), Name: "alpha"},
+			{Key: valKey("v2"), NodeID: nodeID("v2"), Name: "bravo"},
+			{Key: valKey("v3"), NodeID: nodeID("v3"), Name: "charlie"},
+			{Key: valKey("v4"), NodeID: nodeID("v4"), Name: "delta"},
 		},
+		Ledger: sampleLedger,
 	}
 }
 
@@ -76,8 +81,9 @@ func largest() *Genesis {
 		g.Bootstrap = append(g.Bootstrap, p)
 	}
 	for i := range MaxValidators {
-		g.Validators = append(g.Validators, Validator{Key: valKey(fmt.Sprint(i)), Name: fmt.Sprintf("%032d", i)})
+		g.Validators = append(g.Validators, Validator{Key: valKey(fmt.Sprint(i)), NodeID: nodeID("v" + fmt.Sprint(i)), Name: fmt.Sprintf("%032d", i)})
 	}
+	g.Ledger = bytes.Repeat([]byte{0xa5}, MaxLedgerSize)
 	return g
 }
 

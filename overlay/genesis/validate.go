@@ -41,7 +41,13 @@ func (g *Genesis) canonical() (*Genesis, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(g.Ledger) > MaxLedgerSize {
+		return nil, invalid("ledger", "longer than "+strconv.Itoa(MaxLedgerSize)+" bytes")
+	}
 	c := &Genesis{Name: g.Name, Bootstrap: peers, Validators: vals}
+	if len(g.Ledger) > 0 {
+		c.Ledger = bytes.Clone(g.Ledger)
+	}
 	if !g.Created.IsZero() {
 		c.Created = time.Unix(g.Created.Unix(), 0).UTC()
 	}
@@ -153,12 +159,18 @@ func canonicalValidators(vs []Validator) ([]Validator, error) {
 		if !identity.ValidNodeKey(v.Key) {
 			return nil, invalid(index("validators", i, "key"), reasonWeakEd25519)
 		}
+		if !v.NodeID.Valid() {
+			return nil, invalid(index("validators", i, "node"), reasonWeakEd25519)
+		}
 		if err := checkName(index("validators", i, "name"), v.Name, MaxValidatorNameLen); err != nil {
 			return nil, err
 		}
 	}
 	if _, dup := sortedOrder(vs, compareValidatorName); dup >= 0 {
 		return nil, invalid(index("validators", dup, "name"), reasonDuplicate)
+	}
+	if _, dup := sortedOrder(vs, compareValidatorNode); dup >= 0 {
+		return nil, invalid(index("validators", dup, "node"), reasonDuplicate)
 	}
 	order, dup := sortedOrder(vs, compareValidator)
 	if dup >= 0 {
@@ -170,6 +182,8 @@ func canonicalValidators(vs []Validator) ([]Validator, error) {
 func comparePeer(x, y Peer) int { return bytes.Compare(x.NodeID[:], y.NodeID[:]) }
 
 func compareValidator(x, y Validator) int { return bytes.Compare(x.Key[:], y.Key[:]) }
+
+func compareValidatorNode(x, y Validator) int { return bytes.Compare(x.NodeID[:], y.NodeID[:]) }
 
 func compareValidatorName(x, y Validator) int {
 	switch {

@@ -56,6 +56,7 @@ type raw struct {
 	created uint64
 	peers   []rawPeer
 	vals    []rawVal
+	ledger  []byte
 }
 
 type rawPeer struct {
@@ -66,6 +67,7 @@ type rawPeer struct {
 
 type rawVal struct {
 	key  [32]byte
+	node identity.NodeID
 	name string
 }
 
@@ -85,22 +87,24 @@ func (r raw) bytes() []byte {
 	}
 	b = append(b, byte(len(r.vals)))
 	for _, v := range r.vals {
-		b = append(append(append(b, v.key[:]...), byte(len(v.name))), v.name...)
+		b = append(append(append(append(b, v.key[:]...), v.node[:]...), byte(len(v.name))), v.name...)
 	}
-	return b
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.ledger)))
+	return append(b, r.ledger...)
 }
 
 // rawSample is sample() in canonical order.
 func rawSample() raw {
 	a, b, c := nodeID("a"), nodeID("b"), nodeID("c")
-	r := raw{version: 1, name: "warren-testnet", created: uint64(created.Unix()), peers: []rawPeer{
+	r := raw{version: 2, name: "warren-testnet", created: uint64(created.Unix()), ledger: sampleLedger, peers: []rawPeer{
 		{a, linkKey("a"), [][]byte{rawAddr(1, a[:], 443), rawAddr(2, []byte{127, 0, 0, 1}, 4100)}},
 		{b, linkKey("b"), [][]byte{rawAddr(3, append(make([]byte, 15), 1), 4101)}},
 		{c, linkKey("c"), [][]byte{rawAddr(2, []byte{127, 0, 0, 2}, 4102), rawAddr(2, []byte{127, 0, 0, 3}, 4102)}},
 	}}
 	slices.SortFunc(r.peers, func(x, y rawPeer) int { return bytes.Compare(x.node[:], y.node[:]) })
 	for i, n := range []string{"alpha", "bravo", "charlie", "delta"} {
-		r.vals = append(r.vals, rawVal{valKey("v" + string(rune('1'+i))), n})
+		v := "v" + string(rune('1'+i))
+		r.vals = append(r.vals, rawVal{valKey(v), nodeID(v), n})
 	}
 	slices.SortFunc(r.vals, func(x, y rawVal) int { return bytes.Compare(x.key[:], y.key[:]) })
 	return r
@@ -125,11 +129,12 @@ func generateVectors(t testing.TB) vectorFile {
 		t.Fatalf("encoder and hand-built canonical form differ:\n%x\n%x", enc, base)
 	}
 	add("ok/sample", base, "ok")
-	add("ok/minimal", raw{version: 1, name: "warren"}.bytes(), "ok")
+	add("ok/minimal", raw{version: 2, name: "warren"}.bytes(), "ok")
 	add("ok/no created", edit(func(r *raw) { r.created = 0 }), "ok")
 	add("ok/created max", edit(func(r *raw) { r.created = maxCreated }), "ok")
 	add("ok/no validators", edit(func(r *raw) { r.vals = nil }), "ok")
 	add("ok/no peers", edit(func(r *raw) { r.peers = nil }), "ok")
+	add("ok/no ledger", edit(func(r *raw) { r.ledger = nil }), "ok")
 	addFormVectors(add, base)
 	addPeerVectors(add, edit)
 	addValidatorVectors(add, edit)
@@ -151,17 +156,21 @@ func addFormVectors(add func(string, []byte, string), base []byte) {
 	set := func(i int, v byte) []byte { b := slices.Clone(base); b[i] = v; return b }
 	add("malformed/empty", nil, "malformed")
 	add("version/0", set(0, 0), "version")
-	add("version/2", set(0, 2), "version")
+	add("version/1", set(0, 1), "version")
+	add("version/3", set(0, 3), "version")
 	add("malformed/trailing byte", append(slices.Clone(base), 0), "malformed")
 	add("malformed/truncated", base[:len(base)-1], "malformed")
-	add("malformed/name length 0", raw{version: 1}.bytes(), "malformed")
-	add("malformed/name length 65", raw{version: 1, name: strings.Repeat("n", 65)}.bytes(), "malformed")
-	add("invalid/name trailing space", raw{version: 1, name: "warren "}.bytes(), "invalid")
-	add("invalid/name control char", raw{version: 1, name: "war\x00ren"}.bytes(), "invalid")
-	add("invalid/name non-ASCII", raw{version: 1, name: "r\xc3\xa9seau"}.bytes(), "invalid")
-	add("invalid/created over max", raw{version: 1, name: "w", created: maxCreated + 1}.bytes(), "invalid")
-	add("malformed/peer count 65", append(raw{version: 1, name: "w"}.bytes()[:11:11], 65), "malformed")
-	add("malformed/truncated validator count", raw{version: 1, name: "w"}.bytes()[:12], "malformed")
+	add("malformed/name length 0", raw{version: 2}.bytes(), "malformed")
+	add("malformed/name length 65", raw{version: 2, name: strings.Repeat("n", 65)}.bytes(), "malformed")
+	add("invalid/name trailing space", raw{version: 2, name: "warren "}.bytes(), "invalid")
+	add("invalid/name control char", raw{version: 2, name: "war\x00ren"}.bytes(), "invalid")
+	add("invalid/name non-ASCII", raw{version: 2, name: "r\xc3\xa9seau"}.bytes(), "invalid")
+	add("invalid/created over max", raw{version: 2, name: "w", created: maxCreated + 1}.bytes(), "invalid")
+	add("malformed/peer count 65", append(raw{version: 2, name: "w"}.bytes()[:11:11], 65), "malformed")
+	add("malformed/truncated validator count", raw{version: 2, name: "w"}.bytes()[:12], "malformed")
+	add("malformed/truncated ledger length", raw{version: 2, name: "w"}.bytes()[:15], "malformed")
+	add("malformed/ledger length over max", binary.BigEndian.AppendUint32(raw{version: 2, name: "w"}.bytes()[:13:13], MaxLedgerSize+1), "malformed")
+	add("malformed/ledger shorter than its length", append(raw{version: 2, name: "w"}.bytes()[:13:13], 0, 0, 0, 2, 7), "malformed")
 }
 
 func addPeerVectors(add func(string, []byte, string), edit func(func(*raw)) []byte) {
@@ -195,13 +204,15 @@ func addValidatorVectors(add func(string, []byte, string), edit func(func(*raw))
 	add("malformed/validators unsorted", edit(func(r *raw) { r.vals[0], r.vals[1] = r.vals[1], r.vals[0] }), "malformed")
 	add("invalid/duplicate validator key", edit(func(r *raw) { r.vals[1].key = r.vals[0].key }), "invalid")
 	add("invalid/duplicate validator name", edit(func(r *raw) { r.vals[1].name = r.vals[0].name }), "invalid")
-	add("invalid/validator key small order", edit(func(r *raw) { r.vals = []rawVal{{smallOrderEd25519, "x"}} }), "invalid")
+	add("invalid/validator key small order", edit(func(r *raw) { r.vals = []rawVal{{smallOrderEd25519, nodeID("x"), "x"}} }), "invalid")
+	add("invalid/validator node small order", edit(func(r *raw) { r.vals[0].node = smallOrderEd25519 }), "invalid")
+	add("invalid/duplicate validator node", edit(func(r *raw) { r.vals[1].node = r.vals[0].node }), "invalid")
 	add("malformed/validator name length 0", edit(func(r *raw) { r.vals[0].name = "" }), "malformed")
 	add("malformed/validator name length 33", edit(func(r *raw) { r.vals[0].name = strings.Repeat("v", 33) }), "malformed")
 	add("invalid/validator name leading space", edit(func(r *raw) { r.vals[0].name = " v" }), "invalid")
 	add("malformed/validator count 65", edit(func(r *raw) {
 		for len(r.vals) < 65 {
-			r.vals = append(r.vals, rawVal{r.vals[0].key, "v"})
+			r.vals = append(r.vals, rawVal{r.vals[0].key, r.vals[0].node, "v"})
 		}
 	}), "malformed")
 }

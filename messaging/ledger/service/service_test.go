@@ -242,14 +242,21 @@ func TestValidatorsNeverSeeSubmitter(t *testing.T) {
 	}
 	needles := [][]byte{walletNode[:], []byte(hex.EncodeToString(walletNode[:])), []byte(walletNode.String()), []byte(walletNode.Short())}
 	var stored bytes.Buffer
-	for _, m := range h.mems {
-		for _, d := range digests {
+	for _, d := range digests {
+		// The client returns at a quorum (3 of 4): the fourth validator
+		// may not have locked the order yet when the harness closes.
+		found := 0
+		for _, m := range h.mems {
 			so, err := m.Locked(d)
 			if err != nil {
-				t.Fatal(err)
+				continue
 			}
+			found++
 			b, _ := so.Marshal()
 			stored.Write(b)
+		}
+		if found < 3 {
+			t.Fatalf("only %d validators recorded a final order", found)
 		}
 	}
 	for _, hay := range [][]byte{h.logs.Bytes(), stored.Bytes()} {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	mrand "math/rand/v2"
+	"strings"
 	"testing"
 
 	"filippo.io/edwards25519"
@@ -296,4 +297,53 @@ func mustPoint(b [32]byte) *edwards25519.Point {
 		panic(err)
 	}
 	return p
+}
+
+func TestAddressText(t *testing.T) {
+	a := FromSeed(seed(1)).Address()
+	s := a.String()
+	if len(s) != TextSize || !strings.HasPrefix(s, TextPrefix) {
+		t.Fatalf("text %q (%d chars)", s, len(s))
+	}
+	if got, err := ParseAddressText(s); err != nil || got != a {
+		t.Fatalf("round trip: %v", err)
+	}
+	for i := range len(s) { // every strict prefix is refused
+		if _, err := ParseAddressText(s[:i]); !errors.Is(err, ErrBadAddress) {
+			t.Fatalf("prefix %d: %v", i, err)
+		}
+	}
+	for _, bad := range []string{
+		s + "a", strings.ToUpper(s), s[:20] + flip(s[20]) + s[21:], // one typo
+		s[:len(s)-1] + "9", // not in the alphabet
+	} {
+		if _, err := ParseAddressText(bad); !errors.Is(err, ErrBadAddress) {
+			t.Fatalf("%q accepted: %v", bad, err)
+		}
+	}
+}
+
+func flip(c byte) string {
+	if c == 'a' {
+		return "b"
+	}
+	return "a"
+}
+
+func FuzzParseAddressText(f *testing.F) {
+	f.Add(FromSeed(seed(1)).Address().String())
+	f.Add(FromSeed(seed(2)).Address().String()[:50])
+	f.Add(TextPrefix)
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddressText(s)
+		if err != nil {
+			if a != (Address{}) {
+				t.Fatal("error with a value")
+			}
+			return
+		}
+		if a.String() != s {
+			t.Fatal("re-encoding differs")
+		}
+	})
 }

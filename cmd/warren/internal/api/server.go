@@ -31,6 +31,8 @@ type Backend interface {
 	EchoCircuit(ctx context.Context, node string, size int) (EchoResult, error)
 	// Messaging serves contacts, messages and their events.
 	Messaging
+	// Wallet serves payments.
+	Wallet
 }
 
 // maxRequestBody bounds a request's JSON body.
@@ -137,6 +139,7 @@ func (s *Server) routes(b Backend) http.Handler {
 		}
 	})
 	messagingRoutes(mux, b)
+	walletRoutes(mux, b)
 	return mux
 }
 

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -44,8 +45,11 @@ type InitConfig struct {
 	// first, to name bootstrap nodes in the genesis); nil: fresh ones.
 	// Init closes them.
 	Keys *identity.Keyring
-	Rand io.Reader
-	Now  func() time.Time
+	// VoteKey, when set, is the node's ledger vote key (warren testnet
+	// makes it first, to name validators in the genesis); nil: fresh.
+	VoteKey ed25519.PrivateKey
+	Rand    io.Reader
+	Now     func() time.Time
 }
 
 // ErrDirNotEmpty means init was pointed at a directory holding something
@@ -120,6 +124,15 @@ func initIn(ctx context.Context, dir string, cfg InitConfig) (identity.NodeID, e
 	if err := kr.Save(ctx, vault); err != nil {
 		return identity.NodeID{}, err
 	}
+	vk := cfg.VoteKey
+	if vk == nil {
+		if vk, err = newVoteKey(cfg.Rand); err != nil {
+			return identity.NodeID{}, err
+		}
+	}
+	if err := saveVoteKey(ctx, vault, db, vk); err != nil {
+		return identity.NodeID{}, err
+	}
 	g := cfg.Genesis
 	if g == nil {
 		g = genesis.Minimal(cfg.Network)
@@ -155,6 +168,9 @@ type Info struct {
 	Record      []byte // the last signed peer record, or nil
 	// Genesis is the network's genesis file as stored at init.
 	Genesis []byte
+	// VoteKey is the public half of the node's ledger vote key (zero if
+	// the node has none yet: made before validators, never run since).
+	VoteKey [32]byte
 }
 
 // OpenStore opens the store of an initialised node. Unlike store.Open, it
@@ -215,6 +231,13 @@ func readInfo(ctx context.Context, db *store.DB) (Info, error) {
 	info.NetworkName = string(name)
 	if info.Genesis, _, err = db.GetMeta(ctx, metaGenesis); err != nil {
 		return info, err
+	}
+	vk, _, err := db.GetMeta(ctx, metaVoteKey)
+	if err != nil {
+		return info, err
+	}
+	if len(vk) == 32 {
+		info.VoteKey = [32]byte(vk)
 	}
 	info.Record, _, err = db.GetMeta(ctx, metaRecord)
 	return info, err

@@ -7,8 +7,10 @@
 //  1. the local API (no new commands);
 //  2. the link listener and its accept loop (no new inbound links;
 //     handshakes in flight end);
-//  3. messaging (its deliveries and fetches), the circuit manager, the
-//     circuit node (every circuit), and the mailbox service;
+//  3. messaging (its deliveries and fetches), the wallet's re-sends of
+//     pending payments, the circuit manager, the circuit node (every
+//     circuit), the mailbox service, the validator's ledger service and
+//     the wallet (the vote key is zeroed);
 //  4. the connection manager: its dials, every link, and a last save of
 //     the address book;
 //  5. gossip;
@@ -22,6 +24,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"github.com/warrennet/warren/onion/circmgr"
@@ -35,6 +38,9 @@ import (
 	"time"
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/messaging/ledger"
+	"github.com/warrennet/warren/messaging/ledger/service"
+	"github.com/warrennet/warren/messaging/ledger/wallet"
 	"github.com/warrennet/warren/messaging/mailbox"
 	"github.com/warrennet/warren/messaging/messenger"
 	"github.com/warrennet/warren/overlay/addrman"
@@ -66,6 +72,8 @@ type Config struct {
 	Link LinkTuning
 	// Overlay tunes the connection manager; zero fields mean its defaults.
 	Overlay OverlayTuning
+	// Ledger tunes the payment client; zero fields mean its defaults.
+	Ledger  LedgerTuning
 	Version string
 	Logger  *slog.Logger
 	Rand    io.Reader
@@ -108,7 +116,16 @@ type Node struct {
 	services      *circuit.Services
 	mailbox       *mailbox.Server
 	msgr          *messenger.Messenger
-	anonLinkCfg   *link.Config // links to guards: no identity
+	voteKey       ed25519.PrivateKey // zeroed on close
+	lnet          *ledgerNet         // nil: no validators in the genesis
+	ledgerSrv     *service.Server    // with the validator role
+	payer         *service.Client
+	ledgerJobs    *group // re-sends of pending payments
+	walletMu      sync.Mutex
+	wallet        *wallet.Wallet         // guarded by walletMu; nil until created
+	sending       map[ledger.Digest]bool // guarded by walletMu: payments being sent
+	walletOpMu    sync.Mutex             // serialises wallet create and restore
+	anonLinkCfg   *link.Config           // links to guards: no identity
 	acceptLoop    *group
 	house         *group
 	started       time.Time
@@ -131,7 +148,7 @@ func SocketPath(dir string) string { return filepath.Join(dir, "warren.sock") }
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg = withDefaults(cfg)
 	n := &Node{cfg: cfg, log: cfg.Logger, started: cfg.Now(), stop: make(chan struct{}), done: make(chan struct{})}
-	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startCircuits, n.startMessaging, n.startAccept, n.startAPI}
+	steps := []func(context.Context) error{n.checkInitialized, n.lockDir, n.openStore, n.loadKeys, n.listenLinks, n.publishRecord, n.startOverlay, n.startCircuits, n.startMessaging, n.startLedger, n.startAccept, n.startAPI}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			n.Close()
@@ -295,6 +312,7 @@ func (n *Node) closeAll() {
 	if n.msgr != nil {
 		n.msgr.Close()
 	}
+	n.closeLedgerJobs()
 	if n.circMgr != nil {
 		n.circMgr.Close()
 	}
@@ -304,6 +322,7 @@ func (n *Node) closeAll() {
 	if n.mailbox != nil {
 		n.mailbox.Close()
 	}
+	n.closeLedger()
 	if n.mgr != nil {
 		n.mgr.Close()
 	}

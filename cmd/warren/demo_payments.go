@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/warrennet/warren/cmd/warren/internal/api"
+	"github.com/warrennet/warren/cmd/warren/internal/daemon"
+	"github.com/warrennet/warren/messaging/ledger"
+	"github.com/warrennet/warren/overlay/genesis"
+	"github.com/warrennet/warren/overlay/identity"
+)
+
+// The demo's payments: nodes b, c, d and e are the validators (n = 4,
+// f = 1, quorum 3: the committee the design tests, and the smallest that
+// survives a validator down; node a, the payer's, is not one, so the
+// validators never hold the payer's node). The wallets of users a and b
+// are drawn before the genesis, which pays them demoGrants; their nodes
+// restore them from the seed words once running.
+var demoGrants = map[string]uint64{"a": 1000, "b": 500}
+
+const (
+	demoPayAmount   = 250
+	demoValidatorsN = 4
+)
+
+// demoLedger is what the payment part needs from the set-up.
+type demoLedger struct {
+	words      map[string]string // user → seed words
+	validators map[int]bool      // node index → validates
+}
+
+// demoGenesis makes the demo's genesis: node keys for every node, vote
+// keys for the validators (nodes 1..4), and, with 5 or more nodes, the
+// ledger paying users a and b. With fewer nodes there are no payments
+// (3-hop circuits between validators need more relays).
+func demoGenesis(count int) (*genesis.Genesis, []*identity.Keyring, []ed25519.PrivateKey, *demoLedger, error) {
+	g := &genesis.Genesis{Name: "warren-demo", Created: time.Now().Truncate(time.Second)}
+	keys := make([]*identity.Keyring, count)
+	votes := make([]ed25519.PrivateKey, count)
+	for i := range keys {
+		var err error
+		if keys[i], err = identity.Generate(rand.Reader, time.Now()); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	if count < 5 {
+		return g, keys, votes, nil, nil
+	}
+	dl := &demoLedger{words: map[string]string{}, validators: map[int]bool{}}
+	for i := 1; i <= demoValidatorsN; i++ {
+		vk, err := daemon.NewVoteKey(rand.Reader)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		votes[i], dl.validators[i] = vk, true
+		g.Validators = append(g.Validators, genesis.Validator{Key: daemon.VotePublic(vk), NodeID: keys[i].NodeID(), Name: nodeName(i)})
+	}
+	var grants []daemon.Grant
+	for _, user := range []string{"a", "b"} {
+		words, addr, err := daemon.NewSeedWords(rand.Reader)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		dl.words[user] = strings.Join(words, " ")
+		grants = append(grants, daemon.Grant{Address: addr, Amount: demoGrants[user]})
+	}
+	var err error
+	g.Ledger, err = daemon.MakeLedgerGenesis(ledger.Params{MinFee: 1, Dust: 1}, grants, rand.Reader)
+	return g, keys, votes, dl, err
+}
+
+func nodeName(i int) string { return string(rune('a' + i)) }
+
+// demoPayment: a's and b's wallets are restored from their words, a
+// checks that a quorum of validators is reachable, pays b, and b applies
+// the certificate.
+func demoPayment(ctx context.Context, e *env, nodes []*demoNode, dl *demoLedger) error {
+	if dl == nil {
+		return nil
+	}
+	a, b := nodes[0], nodes[1]
+	ca, cb := api.NewClient(daemon.SocketPath(a.dir)), api.NewClient(daemon.SocketPath(b.dir))
+	fmt.Fprintf(e.stdout, "\n--- payments: validators b, c, d, e (n = 4, quorum 3); the genesis paid user a %d and user b %d to wallets drawn before it was written ---\n", demoGrants["a"], demoGrants["b"])
+	for _, u := range []struct {
+		n *demoNode
+		c *api.Client
+	}{{a, ca}, {b, cb}} {
+		path := filepath.Join(filepath.Dir(u.n.dir), u.n.name+".words")
+		if err := os.WriteFile(path, []byte(dl.words[u.n.name]+"\n"), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "$ warren wallet restore --dir %s < %s\n", u.n.dir, path)
+		w, err := u.c.WalletRestore(ctx, dl.words[u.n.name])
+		if err != nil {
+			return fmt.Errorf("wallet restore at %s: %w", u.n.name, err)
+		}
+		fmt.Fprintf(e.stdout, "restored; address: %s\n", w.Address)
+	}
+	if err := demoWalletStatus(ctx, e, a, ca); err != nil {
+		return err
+	}
+	to, err := cb.WalletAddress(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\n$ warren wallet send --dir %s %s %d\n", a.dir, to.Address, demoPayAmount)
+	p, err := ca.WalletSend(ctx, api.PayRequest{To: to.Address, Amount: demoPayAmount})
+	if err != nil {
+		return fmt.Errorf("wallet send: %w", err)
+	}
+	printPayment(e, p)
+	if !p.Final {
+		return fmt.Errorf("the payment did not become final: %s", p.Note)
+	}
+	fmt.Fprintf(e.stdout, "demo: payment final in %.1f ms (including its random pause of up to 1 s before sending); certificate signed by %d validators: %s\n", p.FinalityMS, len(p.Signers), strings.Join(p.Signers, ", "))
+	fmt.Fprintf(e.stdout, "\n$ warren wallet apply --dir %s CERTIFICATE   # stand-in: b's wallet learns of the payment from the certificate a hands over (not yet sent end to end as a message)\n", b.dir)
+	if _, err := cb.WalletApply(ctx, p.Certificate); err != nil {
+		return fmt.Errorf("wallet apply at b: %w", err)
+	}
+	return demoBalances(ctx, e, []*demoNode{a, b}, []*api.Client{ca, cb})
+}
+
+func demoWalletStatus(ctx context.Context, e *env, a *demoNode, ca *api.Client) error {
+	fmt.Fprintf(e.stdout, "\n$ warren wallet status --dir %s\n", a.dir)
+	st, err := ca.WalletStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("wallet status: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "%d of %d validators reachable through circuits, quorum %d\n", st.Reachable, len(st.Validators), st.Quorum)
+	if !st.OK {
+		return fmt.Errorf("no quorum of validators reachable from node a")
+	}
+	return nil
+}
+
+func demoBalances(ctx context.Context, e *env, nodes []*demoNode, cs []*api.Client) error {
+	for i, n := range nodes {
+		fmt.Fprintf(e.stdout, "\n$ warren wallet balance --dir %s   # user %s\n", n.dir, n.name)
+		bal, err := cs[i].WalletBalance(ctx)
+		if err != nil {
+			return err
+		}
+		printBalance(e, bal)
+	}
+	return nil
+}
