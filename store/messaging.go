@@ -17,7 +17,7 @@ CREATE TABLE outbox (
 	n         INTEGER PRIMARY KEY,
 	id        BLOB NOT NULL UNIQUE CHECK (typeof(id) = 'blob' AND length(id) = 16),
 	contact   BLOB NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
-	kind      INTEGER NOT NULL CHECK (kind IN (1, 2, 3)),
+	kind      INTEGER NOT NULL CHECK (kind IN (1, 2, 3, 4)), -- text, receipt, contact request, payment
 	envelope  BLOB NOT NULL CHECK (typeof(envelope) = 'blob' AND length(envelope) <= 16384), -- emptied once delivered or failed
 	body      BLOB,
 	state     INTEGER NOT NULL CHECK (state IN (0, 1, 2, 3)),

@@ -128,8 +128,10 @@ func printBalance(e *env, b api.WalletBalance) {
 
 func cmdWalletSend(ctx context.Context, e *env, args []string) error {
 	var fee int64
-	c, rest, asJSON, err := walletFlags(e, "send", "send [--dir DIR] [--fee N] ADDRESS AMOUNT", 2, args, func(fs *flag.FlagSet) {
+	var notify string
+	c, rest, asJSON, err := walletFlags(e, "send", "send [--dir DIR] [--fee N] [--notify CONTACT] ADDRESS AMOUNT", 2, args, func(fs *flag.FlagSet) {
 		fs.Int64Var(&fee, "fee", -1, "fee to burn (default: the network's minimum)")
+		fs.StringVar(&notify, "notify", "", "a contact to send the certificate to, end to end, once final (their wallet applies it)")
 	})
 	if err != nil {
 		return err
@@ -138,7 +140,7 @@ func cmdWalletSend(ctx context.Context, e *env, args []string) error {
 	if err != nil || amount == 0 {
 		return usageError{"AMOUNT must be a whole number above 0"}
 	}
-	req := api.PayRequest{To: rest[0], Amount: amount}
+	req := api.PayRequest{To: rest[0], Amount: amount, Notify: notify}
 	if fee >= 0 {
 		f := uint64(fee)
 		req.Fee = &f
@@ -163,6 +165,9 @@ func printPayment(e *env, p api.Payment) {
 		fmt.Fprintf(e.stdout, "final: %d paid (fee %d) in %s; signed by %s\n", p.Amount, p.Fee,
 			time.Duration(p.FinalityMS*float64(time.Millisecond)).Round(time.Millisecond), strings.Join(p.Signers, ", "))
 		fmt.Fprintf(e.stdout, "id %s ('warren wallet receipt ID' proves it)\n", p.ID)
+	}
+	if p.Notified {
+		fmt.Fprintln(e.stdout, "the certificate is on its way to the payee as an end-to-end message")
 	}
 	if p.Note != "" {
 		fmt.Fprintln(e.stderr, "warren: "+p.Note)

@@ -17,6 +17,16 @@ func (t Text) check() error {
 	return nil
 }
 
+func (p Payment) check() error {
+	switch {
+	case len(p.Cert) == 0:
+		return ErrMalformed
+	case len(p.Cert) > MaxPaymentCert:
+		return ErrTooLarge
+	}
+	return nil
+}
+
 func (r Receipt) check() error {
 	if len(r.IDs) == 0 || len(r.IDs) > MaxReceiptIDs {
 		return ErrMalformed

@@ -18,7 +18,7 @@ func Encode(p Payload) ([]byte, error) {
 
 // Decode parses exactly one encoded payload. It rejects unknown types,
 // bad counts and lengths, invalid text, duplicates and trailing bytes,
-// and returns a Text, Receipt or Hello value on success.
+// and returns a Text, Receipt, Hello or Payment value on success.
 func Decode(b []byte) (Payload, error) {
 	if len(b) == 0 {
 		return nil, ErrMalformed
@@ -35,6 +35,8 @@ func Decode(b []byte) (Payload, error) {
 		p = decodeReceipt(r)
 	case TypeHello:
 		p = decodeHello(r)
+	case TypePayment:
+		p = decodePayment(r)
 	default:
 		return nil, ErrUnknownType
 	}
@@ -70,6 +72,24 @@ func decodeText(r *reader) Text {
 		t.Body = slices.Clone(body)
 	}
 	return t
+}
+
+func (p Payment) appendTo(dst []byte) []byte {
+	dst = slices.Grow(dst, payHeader+len(p.Cert))
+	dst = append(dst, byte(TypePayment))
+	dst = append(dst, p.ID[:]...)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(p.Cert)))
+	return append(dst, p.Cert...)
+}
+
+func decodePayment(r *reader) Payment {
+	var p Payment
+	copy(p.ID[:], r.take(16))
+	cert := r.take(int(r.u16()))
+	if !r.bad {
+		p.Cert = slices.Clone(cert)
+	}
+	return p
 }
 
 func (rc Receipt) appendTo(dst []byte) []byte {

@@ -30,9 +30,10 @@
 //	Receipt (2): count u8 (1..MaxReceiptIDs) | count * id 16 (distinct)
 //	Hello   (3): len u8 (<= MaxNameLen) | name (UTF-8) |
 //	             count u8 (1..MaxQueues) | count * (relay 32 | queue 16) (distinct)
+//	Payment (4): id 16 | len u16 (1..MaxPaymentCert) | certificate (opaque here)
 //
 // Payload is a sealed interface implemented by the value types Text,
-// Receipt and Hello; Decode returns one of those values.
+// Receipt, Hello and Payment; Decode returns one of those values.
 //
 // # Not done here
 //

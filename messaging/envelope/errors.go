@@ -13,6 +13,8 @@ const (
 	MaxPayload = MaxSize - ratchet.MinMessageSize - lenPrefix // 15,421
 	// MaxTextBody is the largest Text body.
 	MaxTextBody = MaxPayload - textHeader // 15,386
+	// MaxPaymentCert is the largest certificate a Payment carries.
+	MaxPaymentCert = MaxPayload - payHeader
 	// MaxReceiptIDs bounds the message IDs one Receipt acknowledges.
 	MaxReceiptIDs = 64
 	// MaxNameLen bounds a display name, in bytes of UTF-8.
@@ -24,6 +26,8 @@ const (
 
 	lenPrefix  = 2
 	textHeader = 1 + 16 + 8 + 8 + 2 // type | id | seq | sent | len
+	// payHeader is a Payment's type | id | len.
+	payHeader = 1 + 16 + 2
 )
 
 // Sentinel errors. None of them carries payload content.

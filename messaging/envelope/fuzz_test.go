@@ -9,6 +9,7 @@ func FuzzDecode(f *testing.F) {
 	for _, b := range loadVectors(f, "payload") {
 		f.Add(b)
 	}
+	f.Add(Payment{ID: [16]byte{1}, Cert: []byte("certificate")}.appendTo(nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Decode(b)
 		if err != nil {

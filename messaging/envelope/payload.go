@@ -13,6 +13,7 @@ const (
 	TypeText    Type = 1
 	TypeReceipt Type = 2
 	TypeHello   Type = 3
+	TypePayment Type = 4
 )
 
 // Payload is what one ratchet message carries: a Text, a Receipt or a
@@ -29,7 +30,30 @@ var (
 	_ Payload = Text{}
 	_ Payload = Receipt{}
 	_ Payload = Hello{}
+	_ Payload = Payment{}
 )
+
+// Payment tells the payee of a payment: the ledger certificate (opaque
+// here; messaging/ledger decodes and verifies it), with which the payee's
+// wallet finds its output by scanning. It is acknowledged by a Receipt
+// like a Text. Its String and LogValue forms omit the certificate.
+type Payment struct {
+	ID   [16]byte // random message ID, the inbox's dedup key
+	Cert []byte   // 1..MaxPaymentCert bytes
+}
+
+// Type reports TypePayment.
+func (Payment) Type() Type { return TypePayment }
+
+// String describes p without its certificate or ID.
+func (p Payment) String() string {
+	return fmt.Sprintf("envelope.Payment{cert: %d bytes}", len(p.Cert))
+}
+
+// LogValue is the redacted form of p.
+func (p Payment) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("cert_len", len(p.Cert)))
+}
 
 // Text is a message a person wrote. Its String and LogValue forms omit
 // the body and the ID.

@@ -24,6 +24,8 @@ func TestRoundTrip(t *testing.T) {
 		sampleHello(),
 		Hello{Name: "", Queues: []QueueAddr{qa(1), qa(2), qa(3), qa(4)}},
 		Hello{Name: strings.Repeat("n", MaxNameLen), Queues: []QueueAddr{qa(7)}},
+		Payment{ID: id(4), Cert: []byte{1}},
+		Payment{ID: id(5), Cert: bytes.Repeat([]byte{0xc3}, MaxPaymentCert)},
 	} {
 		b := mustEncode(t, p)
 		if b[0] != byte(p.Type()) {
@@ -84,6 +86,8 @@ func TestEncodeRejects(t *testing.T) {
 		{"name with newline", Hello{Name: "a\nb", Queues: []QueueAddr{qa(1)}}, ErrText},
 		{"name with C1 control", Hello{Name: "a\u009bb", Queues: []QueueAddr{qa(1)}}, ErrText},
 		{"name with RLO", Hello{Name: "evil\u202egnp.exe", Queues: []QueueAddr{qa(1)}}, ErrText},
+		{"empty certificate", Payment{ID: id(1)}, ErrMalformed},
+		{"certificate too long", Payment{ID: id(1), Cert: make([]byte, MaxPaymentCert+1)}, ErrTooLarge},
 	} {
 		if b, err := Encode(c.p); !errors.Is(err, c.want) || b != nil {
 			t.Errorf("%s: Encode = %d bytes, %v; want %v", c.name, len(b), err, c.want)
@@ -107,7 +111,7 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty", nil, ErrMalformed},
 		{"type 0", set(text, 0, 0), ErrUnknownType},
-		{"type 4", set(text, 0, 4), ErrUnknownType},
+		{"type 5", set(text, 0, 5), ErrUnknownType},
 		{"type 255", set(text, 0, 255), ErrUnknownType},
 		{"text trailing byte", append(bytes.Clone(text), 0), ErrMalformed},
 		{"text seq 0", func() []byte { b := bytes.Clone(text); clear(b[17:25]); return b }(), ErrMalformed},

@@ -13,9 +13,14 @@ import (
 // Kinds of outbox rows.
 const (
 	kindText    = 1
+	kindPayment = 4
 	kindReceipt = 2
 	kindRequest = 3
 )
+
+// shown reports whether rows of kind are the user's own messages (listed,
+// announced, re-sent until their receipt).
+func shown(kind int) bool { return kind == kindText || kind == kindPayment }
 
 // MessageState is what a user sees of an outgoing message.
 type MessageState int

@@ -211,7 +211,7 @@ func (s *sender) record(c *contact, rows []outRow, n int, err error) bool {
 	if err != nil {
 		m.depositErrs.Add(1)
 		m.log.Debug("messenger: deposit failed", "err", err)
-		if s.retry(&rows[n], now); rows[n].State == Failed && rows[n].Kind == kindText {
+		if s.retry(&rows[n], now); rows[n].State == Failed && shown(rows[n].Kind) {
 			changed = append(changed, &rows[n])
 		}
 		done = rows[:n+1]
@@ -279,7 +279,7 @@ func (s *sender) deposited(r *outRow, now time.Time) bool {
 		}
 		r.NextTry = now.Add(backoff(m.cfg.ResendAfter, 6*time.Hour, r.Tries))
 	}
-	return r.Kind == kindText && r.State != prev
+	return shown(r.Kind) && r.State != prev
 }
 
 // save records rows' new states in one transaction.
@@ -319,7 +319,7 @@ func backoff(base, cap time.Duration, tries int) time.Duration {
 func (m *Messenger) refresh(rows []outRow) bool {
 	for i := range rows {
 		r := &rows[i]
-		if r.Kind != kindText || r.was != Sent {
+		if !shown(r.Kind) || r.was != Sent {
 			continue
 		}
 		if err := m.reencrypt(r); err != nil {
@@ -349,7 +349,11 @@ func (m *Messenger) reencrypt(r *outRow) error {
 	if nc.sess, err = m.workingSession(c); err != nil {
 		return err
 	}
-	env, err := m.storeReencrypted(nc, r, envelope.Text{ID: r.ID, Seq: seq, Sent: r.Created.UnixMilli(), Body: text})
+	var p envelope.Payload = envelope.Text{ID: r.ID, Seq: seq, Sent: r.Created.UnixMilli(), Body: text}
+	if r.Kind == kindPayment {
+		p = envelope.Payment{ID: r.ID, Cert: text}
+	}
+	env, err := m.storeReencrypted(nc, r, p)
 	if err != nil {
 		nc.sess.Close()
 		return err
@@ -359,10 +363,10 @@ func (m *Messenger) reencrypt(r *outRow) error {
 	return nil
 }
 
-// storeReencrypted encrypts t with nc's working session and stores the
+// storeReencrypted encrypts p with nc's working session and stores the
 // new envelope and state in one transaction.
-func (m *Messenger) storeReencrypted(nc *contact, r *outRow, t envelope.Text) ([]byte, error) {
-	env, err := encryptPayload(nc.sess, t)
+func (m *Messenger) storeReencrypted(nc *contact, r *outRow, p envelope.Payload) ([]byte, error) {
+	env, err := encryptPayload(nc.sess, p)
 	if err != nil {
 		return nil, err
 	}

@@ -106,6 +106,8 @@ type user struct {
 	mu     sync.Mutex
 	events []Event
 	stopEv func()
+
+	onPayment func(context.Context, []byte) error // set before start
 }
 
 func (w *world) user(name string) *user {
@@ -129,6 +131,7 @@ func (u *user) config() Config {
 		FetchWait: 500 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		ResendAfter: 3 * time.Second,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		OnPayment:   u.onPayment,
 	}
 }
 

@@ -63,6 +63,9 @@ type Config struct {
 	Now       func() time.Time
 	Rand      io.Reader
 	Logger    *slog.Logger
+	// OnPayment receives the certificate of a payment a contact sent (the
+	// daemon's wallet applies it); nil drops it with an event saying so.
+	OnPayment func(ctx context.Context, cert []byte) error
 
 	InviteTTL   time.Duration
 	FetchWait   time.Duration // how long one long-poll fetch waits

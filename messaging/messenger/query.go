@@ -3,6 +3,7 @@ package messenger
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -144,7 +145,7 @@ func int64Cmp(a, b int64) int {
 
 // Outbox returns sent texts with their states, newest last.
 func (m *Messenger) Outbox(ctx context.Context, ref string, limit int) ([]OutboxItem, error) {
-	q, args := `WHERE kind = 1 `, []any{}
+	q, args := `WHERE kind IN (1, 4) `, []any{}
 	if ref != "" {
 		id, err := m.resolve(ref)
 		if err != nil {
@@ -172,6 +173,9 @@ func (m *Messenger) Outbox(ctx context.Context, ref string, limit int) ([]Outbox
 		_, body, err := parseOutBody(sealed)
 		if err != nil {
 			return nil, err
+		}
+		if r.Kind == kindPayment {
+			body = fmt.Appendf(nil, "(payment certificate, %d bytes)", len(body))
 		}
 		m.mu.Lock()
 		c := m.contacts[r.Contact]

@@ -131,6 +131,7 @@ type inbound struct {
 	acks     []mailbox.MsgID
 	textID   *MsgID // the text the message being handled carried
 	heard    bool   // a message from the contact decrypted: our request reached it
+	payments []envelope.Payment
 	kick     bool
 	notYet   bool
 }
@@ -158,7 +159,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 				err = fmt.Errorf("messenger: internal error processing a batch: %v", r)
 			}
 		}()
-		in.acks, in.receipts, in.events, in.notYet, in.heard = nil, nil, nil, false, false
+		in.acks, in.receipts, in.events, in.notYet, in.heard, in.payments = nil, nil, nil, false, false, nil
 		in.c = c.clone()
 		in.closeSession()
 		return in.run(ctx, tx, msgs)
@@ -172,6 +173,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 	for _, e := range in.events {
 		m.events.publish(e)
 	}
+	m.deliverPayments(ctx, in.c, in.payments)
 	if in.kick {
 		m.kickContact(id)
 	}
@@ -277,6 +279,12 @@ func (in *inbound) handle(ctx context.Context, tx *sql.Tx, mid MsgID, env []byte
 		return in.text(ctx, tx, p)
 	case envelope.Receipt:
 		return in.receipt(ctx, tx, p)
+	case envelope.Payment:
+		id := MsgID(p.ID)
+		in.textID = &id // a copy is answered with a receipt again
+		in.receipts = append(in.receipts, id)
+		in.payments = append(in.payments, p)
+		return nil
 	default:
 		return nil // a repeated Hello or a kind this version ignores
 	}
@@ -361,7 +369,7 @@ func (in *inbound) receipt(ctx context.Context, tx *sql.Tx, rc envelope.Receipt)
 		return err
 	}
 	for i := range changed {
-		if changed[i].Kind == kindText {
+		if shown(changed[i].Kind) {
 			in.events = append(in.events, in.m.stateEvent(in.c, &changed[i], changed[i].Delivered.Sub(changed[i].Created)))
 		}
 	}

@@ -53,6 +53,9 @@ type PayRequest struct {
 	To     string  `json:"to"`
 	Amount uint64  `json:"amount"`
 	Fee    *uint64 `json:"fee,omitempty"`
+	// Notify names a contact to send the certificate to, end to end, once
+	// the payment is final (their wallet applies it).
+	Notify string `json:"notify,omitempty"`
 }
 
 // Payment is the answer to a payment: final (a certificate exists) or not.
@@ -70,6 +73,9 @@ type Payment struct {
 	Certificate string `json:"certificate,omitempty"`
 	// Note says what happens next when the payment is not final.
 	Note string `json:"note,omitempty"`
+	// Notified: the certificate is queued for the contact named in the
+	// request (its delivery shows in the outbox like a text's).
+	Notified bool `json:"notified,omitempty"`
 }
 
 // WalletEntry is a line of the history.

@@ -27,7 +27,7 @@ func (n *Node) startMessaging(ctx context.Context) error {
 	}
 	m, err := messenger.New(ctx, messenger.Config{
 		DB: n.db, Vault: n.vault, Dialer: selfDialer{n: n, d: n.circMgr}, Mailboxes: n.mailboxRelays,
-		Now: n.cfg.Now, Rand: n.cfg.Rand, Logger: n.log,
+		Now: n.cfg.Now, Rand: n.cfg.Rand, Logger: n.log, OnPayment: n.applyReceived,
 	})
 	if err != nil {
 		return err

@@ -204,7 +204,42 @@ func (n *Node) WalletSend(ctx context.Context, req api.PayRequest) (api.Payment,
 	res := n.pay(ctx, w, p)
 	n.release(p.Digest)
 	res.Amount, res.Fee = req.Amount, fee
+	if req.Notify != "" && res.Final {
+		if err := n.notifyPayee(ctx, req.Notify, res.Certificate); err != nil {
+			res.Note = fmt.Sprintf("final; telling %s failed: %v (warren wallet receipt gives the certificate)", req.Notify, err)
+		} else {
+			res.Notified = true
+		}
+	}
 	return res, nil
+}
+
+// notifyPayee sends a final payment's certificate to a contact as an
+// end-to-end message.
+func (n *Node) notifyPayee(ctx context.Context, contact, cert64 string) error {
+	if n.msgr == nil {
+		return errNoMessenger
+	}
+	cert, err := base64.StdEncoding.DecodeString(cert64)
+	if err != nil {
+		return err
+	}
+	_, err = n.msgr.SendPayment(ctx, contact, cert)
+	return err
+}
+
+// applyReceived is the messenger's OnPayment hook: a contact's payment
+// certificate, verified against the committee and applied to the wallet.
+func (n *Node) applyReceived(ctx context.Context, cert []byte) error {
+	w, err := n.useWallet()
+	if err != nil {
+		return err
+	}
+	c, err := ledger.UnmarshalCertificate(cert)
+	if err != nil {
+		return err
+	}
+	return w.Apply(ctx, c)
 }
 
 // pay submits a journaled payment, settles it and spreads the
