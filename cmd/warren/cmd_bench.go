@@ -16,8 +16,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "messages" {
 		return cmdBenchMessages(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "payments" {
+		return cmdBenchPayments(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "circuits" {
-		return usageError{"bench: say what to measure: warren bench circuits | warren bench messages"}
+		return usageError{"bench: say what to measure: warren bench circuits | warren bench messages | warren bench payments"}
 	}
 	fs := newFlags(e, "bench circuits", "bench circuits [--mib N] [--builds N] [--transfers N] [--dir DIR] [--json]")
 	mib := fs.Int64("mib", 64, "MiB to send through each 3-hop circuit")

@@ -70,7 +70,7 @@ func commands() []command {
 		{"inbox", "list received messages (--sent: sent ones and their states)", cmdInbox},
 		{"wallet", "payments: wallet create|restore|address|balance|send|history|receipt|status", cmdWallet},
 		{"watch", "stream incoming messages and state changes as they happen", cmdWatch},
-		{"bench", "measure 3-hop circuits against tor on this machine (bench circuits)", cmdBench},
+		{"bench", "measure on this machine: circuits against tor, messages, payments (bench circuits|messages|payments)", cmdBench},
 		{"testnet", "run N local nodes (loopback TCP or --tor) that find each other through gossip", cmdTestnet},
 		{"demo", "start a few local nodes, link them, show their status, stop them", cmdDemo},
 		{"version", "print the version", cmdVersion},

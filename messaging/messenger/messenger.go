@@ -206,14 +206,30 @@ func (m *Messenger) Close() {
 		m.cancel()
 		m.wg.Wait()
 		m.events.close()
-		m.mu.Lock()
-		for _, c := range m.contacts {
-			if c.sess != nil {
-				c.sess.Close() // keys do not outlive the messenger in memory
-			}
-		}
-		m.mu.Unlock()
+		m.wipeSessions()
 	})
+}
+
+// wipeSessions zeroes the live ratchet sessions (keys do not outlive the
+// messenger in memory), each under its contact's lock: a Send still
+// running finishes first, a later one fails on the closed session.
+func (m *Messenger) wipeSessions() {
+	m.mu.Lock()
+	ids := make([]ContactID, 0, len(m.contacts))
+	for id := range m.contacts {
+		ids = append(ids, id)
+	}
+	m.mu.Unlock()
+	for _, id := range ids {
+		c, unlock, err := m.lockContact(id)
+		if err != nil {
+			continue
+		}
+		if c.sess != nil {
+			c.sess.Close()
+		}
+		unlock()
+	}
 }
 
 // Stats returns the counters.

@@ -36,7 +36,7 @@ func (m *Messenger) onePurpose(kind string) circapi.Purpose {
 	if _, err := io.ReadFull(m.cfg.Rand, k[:]); err != nil {
 		panic("messenger: randomness failed: " + err.Error())
 	}
-	return circapi.Purpose{Kind: kind, Key: hex.EncodeToString(k[:])}
+	return circapi.Purpose{Kind: kind, Key: hex.EncodeToString(k[:]), Once: true}
 }
 
 // randIntn returns a uniform integer in [0, n) from r.

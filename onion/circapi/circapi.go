@@ -22,6 +22,11 @@ import (
 type Purpose struct {
 	Kind string
 	Key  string
+	// Once marks a purpose that opens a single stream: its circuit is
+	// closed when that stream closes, instead of being kept for reuse
+	// until it idles out (a payment order, an invitation, creating a
+	// queue). Without it, one-off purposes pile up circuits.
+	Once bool
 }
 
 // StreamUnit is how many bytes of stream data one cell carries. Writing

@@ -133,16 +133,45 @@ func (m *Manager) keyLock(key assignKey) *sync.Mutex {
 // OpenStream opens a stream to service at dest on p's circuit, retrying
 // once on a fresh circuit if the one it had died.
 func (m *Manager) OpenStream(ctx context.Context, p Purpose, dest Relay, service string) (*circuit.Stream, error) {
+	s, _, err := m.openStream(ctx, p, dest, service)
+	return s, err
+}
+
+func (m *Manager) openStream(ctx context.Context, p Purpose, dest Relay, service string) (*circuit.Stream, *circuit.Circuit, error) {
 	for attempt := 0; ; attempt++ {
 		c, err := m.Get(ctx, p, dest)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s, err := c.OpenStream(ctx, service)
 		if err == nil || attempt == 1 || c.Alive() {
-			return s, err
+			return s, c, err
 		}
 	}
+}
+
+// release closes a Once purpose's circuit and forgets it.
+func (m *Manager) release(p Purpose, dest identity.NodeID, c *circuit.Circuit) {
+	key := assignKey{p, dest}
+	m.mu.Lock()
+	if m.assigned[key] == c {
+		delete(m.assigned, key)
+	}
+	m.mu.Unlock()
+	c.Close()
+}
+
+// onceStream closes its circuit when it is closed.
+type onceStream struct {
+	*circuit.Stream
+	once    sync.Once
+	release func()
+}
+
+func (s *onceStream) Close() error {
+	err := s.Stream.Close()
+	s.once.Do(s.release)
+	return err
 }
 
 // Open implements circapi.Dialer: dest is looked up in the directory.
@@ -158,12 +187,18 @@ func (m *Manager) Open(ctx context.Context, p circapi.Purpose, dest identity.Nod
 	if !found {
 		return nil, circapi.ErrUnknownRelay
 	}
-	s, err := m.OpenStream(ctx, p, hop, service)
+	s, c, err := m.openStream(ctx, p, hop, service)
 	if errors.Is(err, circuit.ErrNoService) {
-		return nil, circapi.ErrNoService
+		err = circapi.ErrNoService
 	}
 	if err != nil {
+		if p.Once && c != nil {
+			m.release(p, dest, c)
+		}
 		return nil, err
+	}
+	if p.Once {
+		return &onceStream{Stream: s, release: func() { m.release(p, dest, c) }}, nil
 	}
 	return s, nil
 }

@@ -372,3 +372,60 @@ func TestUnreachableMiddlePassedOver(t *testing.T) {
 		t.Fatalf("%d of 20 builds failed; after the first, the relay that is down should be avoided", failures)
 	}
 }
+
+// A Once purpose's circuit is closed with its stream, so one-off purposes
+// (a payment order each, an invitation each) do not pile up circuits on
+// the guard link; a kept purpose's circuit stays for reuse.
+func TestOncePurposeClosesCircuit(t *testing.T) {
+	nw, err := circnet.New(4, circnet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nw.Close)
+	client, err := nw.NewClient(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(client.Close)
+	m, err := circmgr.New(context.Background(), circmgr.Config{
+		Node: client.Node, Dir: dir{nw},
+		DialGuard: func(ctx context.Context, g circmgr.Relay) (circuit.Conn, error) { return nw.DialAnon(ctx, g.NodeID) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	dest := nw.Relays[3].Keys.NodeID()
+	for i := range 20 {
+		p := circmgr.Purpose{Kind: "order", Key: fmt.Sprint(i), Once: true}
+		s, err := m.Open(ctx(t), p, dest, "echo")
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		s.Close()
+	}
+	if n := countPurpose(client.Node, "order"); n != 0 {
+		t.Fatalf("%d circuits left open after 20 one-off purposes closed their streams", n)
+	}
+	kept := circmgr.Purpose{Kind: "mailbox", Key: "k"}
+	for range 2 {
+		s, err := m.Open(ctx(t), kept, dest, "echo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if n := countPurpose(client.Node, "mailbox"); n != 1 {
+		t.Fatalf("a kept purpose: %d circuits open after two streams, want its one", n)
+	}
+}
+
+func countPurpose(n *circuit.Node, kind string) int {
+	c := 0
+	for _, i := range n.Circuits() {
+		if i.Purpose == kind {
+			c++
+		}
+	}
+	return c
+}

@@ -126,7 +126,7 @@ func (c *Client) newPurpose() (circapi.Purpose, error) {
 	c.randMu.Lock()
 	defer c.randMu.Unlock()
 	key, err := purposeKey(c.cfg.Rand)
-	return circapi.Purpose{Kind: PurposeOrder, Key: key}, err
+	return circapi.Purpose{Kind: PurposeOrder, Key: key, Once: true}, err
 }
 
 // judge decides whether a function of one response settles the attempt:

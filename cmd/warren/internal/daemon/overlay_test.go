@@ -31,7 +31,8 @@ type tnode struct {
 	dir, listen string
 	id          identity.NodeID
 	n           *Node
-	roles       record.Roles // zero: a client
+	roles       record.Roles  // zero: a client
+	idle        time.Duration // link idle timeout (zero: 1 s)
 }
 
 // makeTestnet creates count nodes whose genesis names the first two as
@@ -78,9 +79,13 @@ func makeNet(t *testing.T, count int, onion bool) []*tnode {
 
 func (tn *tnode) start(t *testing.T) {
 	t.Helper()
+	idle := tn.idle
+	if idle == 0 {
+		idle = time.Second
+	}
 	n, err := Start(context.Background(), Config{
 		Dir: tn.dir, Passphrase: bytes.Clone(testPass), Listen: tn.listen, Rand: rand.Reader,
-		Link:    LinkTuning{KeepaliveInterval: 200 * time.Millisecond, IdleTimeout: time.Second},
+		Link:    LinkTuning{KeepaliveInterval: 200 * time.Millisecond, IdleTimeout: idle},
 		Overlay: overlayTuning, Roles: tn.roles,
 	})
 	if err != nil {
@@ -168,6 +173,10 @@ func TestTestnetGossipTCP(t *testing.T) {
 func TestGossipFloodOverRealLink(t *testing.T) {
 	nodes := makeTestnet(t, 1)
 	tn := nodes[0]
+	// Verifying a thousand signatures under -race on a loaded CI machine
+	// took over a second once, and the 1 s idle timeout closed the link
+	// before the flood was even rate-limited.
+	tn.idle = 30 * time.Second
 	tn.start(t)
 	l := dialAsStranger(t, tn)
 	defer l.Close()

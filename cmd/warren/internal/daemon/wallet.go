@@ -392,7 +392,9 @@ func (n *Node) reach(ctx context.Context, i int) api.ValidatorReach {
 	return r
 }
 
-func circapiPurpose(kind, key string) circapi.Purpose { return circapi.Purpose{Kind: kind, Key: key} }
+func circapiPurpose(kind, key string) circapi.Purpose {
+	return circapi.Purpose{Kind: kind, Key: key, Once: true}
+}
 
 // LedgerTuning overrides the payment client's defaults (tests use short
 // ones). Zero fields mean the service package's defaults.
