@@ -33,7 +33,7 @@ func NewClient(s circapi.Stream) *Client { return NewClientRand(s, rand.Reader) 
 
 // NewClientRand returns a client on s whose secrets come from r.
 func NewClientRand(s circapi.Stream, r io.Reader) *Client {
-	return &Client{s: &onceStream{Stream: s}, rand: r}
+	return &Client{s: circapi.CloseOnce(s), rand: r}
 }
 
 // Close closes the stream; later calls return ErrBroken.

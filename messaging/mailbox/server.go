@@ -89,7 +89,7 @@ func (s *Server) Close() error {
 // protocol, idles past IdleTimeout, or the server closes. It closes the
 // stream.
 func (s *Server) Handle(raw circapi.Stream) {
-	st := &onceStream{Stream: raw}
+	st := circapi.CloseOnce(raw)
 	if !s.track(st) {
 		st.Close()
 		return

@@ -5,13 +5,15 @@
 // Dialer over real circuits; circapitest implements both sides in memory
 // for the upper layers' tests.
 //
-// It owns no state and does no I/O: it is the seam, not an implementation.
+// It owns no state and does no I/O (CloseOnce is a small wrapper): it is
+// the seam, not an implementation.
 package circapi
 
 import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 
 	"github.com/warrennet/warren/overlay/identity"
 )
@@ -46,6 +48,23 @@ type Dialer interface {
 	// Open opens a stream to service at the relay dest, over the circuit
 	// of purpose p (built, or taken from the pre-built ones, if needed).
 	Open(ctx context.Context, p Purpose, dest identity.NodeID, service string) (Stream, error)
+}
+
+// CloseOnce wraps s so that its Close runs once and later calls return
+// the first result: a stream is closed by whichever of its owner, a
+// timeout or a shutdown gets there first, and a Stream does not promise
+// that a second Close is harmless.
+func CloseOnce(s Stream) Stream { return &onceStream{Stream: s} }
+
+type onceStream struct {
+	Stream
+	once sync.Once
+	err  error
+}
+
+func (s *onceStream) Close() error {
+	s.once.Do(func() { s.err = s.Stream.Close() })
+	return s.err
 }
 
 // Handler serves one stream a client opened; it owns the stream.

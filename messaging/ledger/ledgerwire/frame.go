@@ -4,15 +4,15 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"github.com/warrennet/warren/onion/circapi"
+	"github.com/warrennet/warren/messaging/cellframe"
 )
 
 // Protocol constants.
 const (
 	// Unit is what frames are padded to a multiple of.
-	Unit = circapi.StreamUnit
+	Unit = cellframe.Unit
 	// HeaderLen is the length prefix.
-	HeaderLen = 4
+	HeaderLen = cellframe.HeaderLen
 	// MaxRequestFrame bounds a frame sent to a validator: the largest
 	// mailbox deposit (32 units).
 	MaxRequestFrame = 32 * Unit
@@ -41,23 +41,12 @@ var (
 // length (header included), which is at most max and a whole number of
 // units. Call it before allocating for the rest.
 func FrameLen(hdr []byte, max int) (int, error) {
-	if len(hdr) < HeaderLen {
-		return 0, ErrMalformed
-	}
-	n := uint64(binary.BigEndian.Uint32(hdr))
-	total := n + HeaderLen
-	switch {
-	case total > uint64(max):
-		return 0, ErrTooLarge
-	case n == 0 || total%Unit != 0:
-		return 0, ErrMalformed
-	}
-	return int(total), nil
+	return cellframe.Len(hdr, max, ErrMalformed, ErrTooLarge)
 }
 
 // responseLen is the canonical length of a response frame whose header,
 // type and body take used bytes: whole units.
-func responseLen(used int) int { return (used + Unit - 1) / Unit * Unit }
+func responseLen(used int) int { return cellframe.Units(used) }
 
 // requestLen is the canonical length of a request frame whose header,
 // type and body take used bytes: the smallest of RequestUnits that
@@ -73,10 +62,7 @@ func requestLen(used int) int {
 
 // beginFrame appends the header placeholder and the type byte; it returns
 // the extended slice and the frame's start.
-func beginFrame(dst []byte, typ byte) ([]byte, int) {
-	start := len(dst)
-	return append(dst, 0, 0, 0, 0, typ), start
-}
+func beginFrame(dst []byte, typ byte) ([]byte, int) { return cellframe.Begin(dst, typ) }
 
 // endFrame pads the frame begun at start to padded(used) bytes and fills
 // in its header; it fails if that is 0 or above max.
@@ -86,9 +72,7 @@ func endFrame(dst []byte, start int, padded func(int) int, max int) ([]byte, err
 	if total == 0 || total > max {
 		return nil, ErrInvalid
 	}
-	dst = append(dst, make([]byte, total-used)...)
-	binary.BigEndian.PutUint32(dst[start:], uint32(total-HeaderLen))
-	return dst, nil
+	return cellframe.End(dst, start, total), nil
 }
 
 // appendBlob appends len:u16 and b.

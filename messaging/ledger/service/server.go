@@ -23,7 +23,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	closed  bool
-	streams map[*onceStream]struct{}
+	streams map[circapi.Stream]struct{}
 	wg      sync.WaitGroup // Handle calls and the peer requests they start
 }
 
@@ -39,7 +39,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[*onceStream]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[circapi.Stream]struct{}{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
 }
@@ -76,7 +76,7 @@ func (s *Server) Stats() Stats {
 // nothing is explained), idles past IdleTimeout, or the server closes.
 // It closes the stream.
 func (s *Server) Handle(raw circapi.Stream) {
-	st := &onceStream{Stream: raw}
+	st := circapi.CloseOnce(raw)
 	if !s.track(st) {
 		st.Close()
 		return
@@ -86,7 +86,7 @@ func (s *Server) Handle(raw circapi.Stream) {
 	}
 }
 
-func (s *Server) track(st *onceStream) bool {
+func (s *Server) track(st circapi.Stream) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -97,7 +97,7 @@ func (s *Server) track(st *onceStream) bool {
 	return true
 }
 
-func (s *Server) untrack(st *onceStream) {
+func (s *Server) untrack(st circapi.Stream) {
 	st.Close()
 	s.mu.Lock()
 	delete(s.streams, st)
@@ -106,7 +106,7 @@ func (s *Server) untrack(st *onceStream) {
 }
 
 // serveOne reads, answers and writes one request; false ends the stream.
-func (s *Server) serveOne(st *onceStream) bool {
+func (s *Server) serveOne(st circapi.Stream) bool {
 	t := time.AfterFunc(s.cfg.IdleTimeout, func() { st.Close() })
 	frame, err := readFrame(st, ledgerwire.MaxRequestFrame)
 	t.Stop()
@@ -129,7 +129,7 @@ func (s *Server) malformed() {
 	s.log.LogAttrs(context.Background(), slog.LevelDebug, "ledger/service: malformed frame; stream closed")
 }
 
-func (s *Server) write(st *onceStream, resp ledgerwire.Response) error {
+func (s *Server) write(st circapi.Stream, resp ledgerwire.Response) error {
 	b, err := ledgerwire.AppendResponse(nil, resp)
 	if err != nil {
 		b, _ = ledgerwire.AppendResponse(nil, ledgerwire.Error{Code: ledgerwire.CodeUnavailable})

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 
+	"github.com/warrennet/warren/messaging/cellframe"
 	"github.com/warrennet/warren/messaging/ledger/ledgerwire"
 	"github.com/warrennet/warren/onion/circapi"
 	"github.com/warrennet/warren/overlay/identity"
@@ -14,40 +14,11 @@ import (
 // readFrame reads one whole frame of at most max bytes, checking the
 // header (ledgerwire.FrameLen) before allocating.
 func readFrame(r io.Reader, max int) ([]byte, error) {
-	var hdr [ledgerwire.HeaderLen]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return nil, err
-	}
-	n, err := ledgerwire.FrameLen(hdr[:], max)
-	if err != nil {
-		return nil, err
-	}
-	frame := make([]byte, n)
-	copy(frame, hdr[:])
-	if _, err := io.ReadFull(r, frame[ledgerwire.HeaderLen:]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	return frame, nil
+	return cellframe.Read(r, max, ledgerwire.FrameLen)
 }
 
 func isMalformed(err error) bool {
 	return errors.Is(err, ledgerwire.ErrMalformed) || errors.Is(err, ledgerwire.ErrTooLarge) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// onceStream makes Close idempotent: a stream is closed by whichever of
-// its owner, a timeout or shutdown gets there first.
-type onceStream struct {
-	circapi.Stream
-	once sync.Once
-	err  error
-}
-
-func (s *onceStream) Close() error {
-	s.once.Do(func() { s.err = s.Stream.Close() })
-	return s.err
 }
 
 // roundTrip opens a stream to dest's ledger service over a circuit of
@@ -58,7 +29,7 @@ func roundTrip(ctx context.Context, d circapi.Dialer, p circapi.Purpose, dest id
 	if err != nil {
 		return nil, errors.Join(ErrUnavailable, err)
 	}
-	st := &onceStream{Stream: raw}
+	st := circapi.CloseOnce(raw)
 	defer st.Close()
 	stop := context.AfterFunc(ctx, func() { st.Close() })
 	defer stop()

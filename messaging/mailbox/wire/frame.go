@@ -4,16 +4,16 @@ import (
 	"encoding/binary"
 	"errors"
 
+	"github.com/warrennet/warren/messaging/cellframe"
 	"github.com/warrennet/warren/messaging/envelope"
-	"github.com/warrennet/warren/onion/circapi"
 )
 
 // Protocol constants.
 const (
 	// Unit is what frames are padded to a multiple of.
-	Unit = circapi.StreamUnit
+	Unit = cellframe.Unit
 	// HeaderLen is the length prefix.
-	HeaderLen = 4
+	HeaderLen = cellframe.HeaderLen
 	// MaxRequestFrame bounds a frame sent to the mailbox: the largest
 	// deposit (32 units).
 	MaxRequestFrame = 32 * Unit
@@ -47,38 +47,20 @@ var (
 // length (header included), which is at most max. Call it before
 // allocating for the rest.
 func FrameLen(hdr []byte, max int) (int, error) {
-	if len(hdr) < HeaderLen {
-		return 0, ErrMalformed
-	}
-	n := uint64(binary.BigEndian.Uint32(hdr))
-	total := n + HeaderLen
-	switch {
-	case total > uint64(max):
-		return 0, ErrTooLarge
-	case n == 0 || total%Unit != 0:
-		return 0, ErrMalformed
-	}
-	return int(total), nil
+	return cellframe.Len(hdr, max, ErrMalformed, ErrTooLarge)
 }
 
 // paddedLen is the canonical length of a frame whose header, type and
 // body take used bytes.
-func paddedLen(used int) int { return (used + Unit - 1) / Unit * Unit }
+func paddedLen(used int) int { return cellframe.Units(used) }
 
 // beginFrame appends the header placeholder and the type byte; it returns
 // the extended slice and the frame's start.
-func beginFrame(dst []byte, typ byte) ([]byte, int) {
-	start := len(dst)
-	dst = append(dst, 0, 0, 0, 0, typ)
-	return dst, start
-}
+func beginFrame(dst []byte, typ byte) ([]byte, int) { return cellframe.Begin(dst, typ) }
 
 // endFrame pads the frame begun at start and fills in its header.
 func endFrame(dst []byte, start int) []byte {
-	used := len(dst) - start
-	dst = append(dst, make([]byte, paddedLen(used)-used)...)
-	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start-HeaderLen))
-	return dst
+	return cellframe.End(dst, start, paddedLen(len(dst)-start))
 }
 
 // reader walks one frame's body. Every take is bounds-checked; once a

@@ -125,7 +125,7 @@ func TestLayers(t *testing.T) {
 }
 
 // codecs are the wire-format packages: leaves with no I/O.
-var codecs = []string{"overlay/record", "overlay/link/wire", "overlay/msg", "overlay/genesis", "overlay/gossip/wire", "store/seal", "onion/cell", "onion/relaycrypto", "onion/handshake", "messaging/envelope", "messaging/invite", "messaging/mailbox/wire", "messaging/ledger", "messaging/ledger/stealth", "messaging/ledger/ledgerwire"}
+var codecs = []string{"overlay/record", "overlay/link/wire", "overlay/msg", "overlay/genesis", "overlay/gossip/wire", "store/seal", "onion/cell", "onion/relaycrypto", "onion/handshake", "messaging/envelope", "messaging/invite", "messaging/mailbox/wire", "messaging/cellframe", "messaging/ledger", "messaging/ledger/stealth", "messaging/ledger/ledgerwire"}
 
 // ioPackages are the standard-library packages that do I/O or read the
 // process environment. log/slog is allowed: codecs implement
