@@ -14,7 +14,7 @@ func TestLedgerApplyTombstonesAndIdempotence(t *testing.T) {
 	seedCoins(t, db, 1)
 	// A lagging validator: coin 5 is spent (by d2) before it is created (by d1).
 	d1, d2 := [32]byte{0xD1}, [32]byte{0xD2}
-	if err := db.LedgerApply(ctx, d2, lids(5), []LedgerCoin{lcoin(6)}, 2); err != nil {
+	if err := db.LedgerApply(ctx, d2, fakeCert, lids(5), []LedgerCoin{lcoin(6)}, 2); err != nil {
 		t.Fatal(err)
 	}
 	if lstate(t, db, 5) != LedgerTombstone || lstate(t, db, 6) != LedgerUnspent {
@@ -23,7 +23,7 @@ func TestLedgerApplyTombstonesAndIdempotence(t *testing.T) {
 	if _, enc, _ := db.LedgerCoin(ctx, lid(5)); enc != nil {
 		t.Fatal("tombstone has an encoding")
 	}
-	if err := db.LedgerApply(ctx, d1, lids(1), []LedgerCoin{lcoin(5)}, 3); err != nil {
+	if err := db.LedgerApply(ctx, d1, fakeCert, lids(1), []LedgerCoin{lcoin(5)}, 3); err != nil {
 		t.Fatal(err)
 	}
 	st, enc, err := db.LedgerCoin(ctx, lid(5))
@@ -34,7 +34,7 @@ func TestLedgerApplyTombstonesAndIdempotence(t *testing.T) {
 	db = openAt(t, dir)
 	// Both again, after a reopen: nothing changes, fees are not burned twice.
 	for _, d := range [][32]byte{d1, d2} {
-		if err := db.LedgerApply(ctx, d, lids(5), []LedgerCoin{lcoin(6)}, 100); err != nil {
+		if err := db.LedgerApply(ctx, d, fakeCert, lids(5), []LedgerCoin{lcoin(6)}, 100); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,13 +54,13 @@ func TestLedgerApplyTombstonesAndIdempotence(t *testing.T) {
 func TestLedgerBurnedWrapsLikeUint64(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
-	if err := db.LedgerApply(ctx, [32]byte{1}, nil, nil, math.MaxUint64); err != nil {
+	if err := db.LedgerApply(ctx, [32]byte{1}, fakeCert, nil, nil, math.MaxUint64); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := db.LedgerBurned(ctx); b != math.MaxUint64 {
 		t.Fatalf("burned %d", b)
 	}
-	if err := db.LedgerApply(ctx, [32]byte{2}, nil, nil, 2); err != nil {
+	if err := db.LedgerApply(ctx, [32]byte{2}, fakeCert, nil, nil, 2); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := db.LedgerBurned(ctx); b != 1 {
@@ -72,7 +72,7 @@ func TestLedgerSeedIdempotent(t *testing.T) {
 	ctx := context.Background()
 	db, dir := openTest(t)
 	seedCoins(t, db, 1, 2)
-	if err := db.LedgerApply(ctx, dA, lids(1), nil, 0); err != nil {
+	if err := db.LedgerApply(ctx, dA, fakeCert, lids(1), nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -88,7 +88,7 @@ func TestLedgerSeedIdempotent(t *testing.T) {
 			t.Fatalf("bad seed: %v", err)
 		}
 	}
-	if err := db.LedgerApply(ctx, dB, nil, []LedgerCoin{bad}, 0); !errors.Is(err, ErrLedgerInvalid) {
+	if err := db.LedgerApply(ctx, dB, fakeCert, nil, []LedgerCoin{bad}, 0); !errors.Is(err, ErrLedgerInvalid) {
 		t.Fatalf("bad output: %v", err)
 	}
 }

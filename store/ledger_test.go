@@ -88,7 +88,7 @@ func TestLedgerLockErrors(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
 	seedCoins(t, db, 1, 2)
-	if err := db.LedgerApply(ctx, dB, lids(2), nil, 0); err != nil {
+	if err := db.LedgerApply(ctx, dB, fakeCert, lids(2), nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]struct {
@@ -125,7 +125,7 @@ func TestLedgerLockIdempotentKeepsFirstEvidence(t *testing.T) {
 		t.Fatalf("same digest again: %v", err)
 	}
 	// Applied and spent: the same digest is still no conflict.
-	if err := db.LedgerApply(ctx, dA, lids(1, 2), nil, 1); err != nil {
+	if err := db.LedgerApply(ctx, dA, fakeCert, lids(1, 2), nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.LedgerLockAndRecord(ctx, dA, lids(1, 2), []byte("third")); err != nil {
@@ -163,7 +163,7 @@ func TestLedgerFailureMidTransactionRollsBack(t *testing.T) {
 	}
 	// The same failure in Apply leaves nothing applied.
 	exec(t, db, `CREATE TEMP TRIGGER fail2 BEFORE INSERT ON ledger_applied BEGIN SELECT RAISE(ABORT, 'injected'); END`)
-	if err := db.LedgerApply(ctx, dA, lids(1), []LedgerCoin{lcoin(7)}, 5); err == nil {
+	if err := db.LedgerApply(ctx, dA, fakeCert, lids(1), []LedgerCoin{lcoin(7)}, 5); err == nil {
 		t.Fatal("injected failure not reported")
 	}
 	if lstate(t, db, 1) != LedgerUnspent || lstate(t, db, 7) != LedgerUnknown {
@@ -173,3 +173,6 @@ func TestLedgerFailureMidTransactionRollsBack(t *testing.T) {
 		t.Fatalf("burned %d after a failed apply", b)
 	}
 }
+
+// fakeCert stands for an encoded certificate: the store keeps it opaque.
+var fakeCert = []byte("certificate")

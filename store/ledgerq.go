@@ -135,9 +135,10 @@ func (db *DB) LedgerApplied(ctx context.Context, d [32]byte) (bool, error) {
 // tombstone stay), every output is created (unknown → unspent, tombstone
 // → spent with its encoding; unspent and spent stay), fee is added to the
 // burned total (modulo 2^64, as a uint64 would) and d is marked applied.
-// Locks are left as they are.
-func (db *DB) LedgerApply(ctx context.Context, d [32]byte, inputs [][32]byte, outputs []LedgerCoin, fee uint64) error {
-	if err := checkIDs(inputs, 0); err != nil || len(outputs) > LedgerMaxIO {
+// Locks are left as they are. cert, the encoded certificate, joins the
+// feed (LedgerFeed).
+func (db *DB) LedgerApply(ctx context.Context, d [32]byte, cert []byte, inputs [][32]byte, outputs []LedgerCoin, fee uint64) error {
+	if err := checkIDs(inputs, 0); err != nil || len(outputs) > LedgerMaxIO || len(cert) == 0 || len(cert) > LedgerMaxCertSize {
 		return ErrLedgerInvalid
 	}
 	for i := range outputs {
@@ -154,8 +155,10 @@ func (db *DB) LedgerApply(ctx context.Context, d [32]byte, inputs [][32]byte, ou
 		if err := applyLocked(ctx, tx, inputs, outputs, fee); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO ledger_applied(digest) VALUES(?)`, d[:])
-		return err
+		if _, err = tx.ExecContext(ctx, `INSERT INTO ledger_applied(digest) VALUES(?)`, d[:]); err != nil {
+			return err
+		}
+		return appendFeed(ctx, tx, d, cert)
 	})
 }
 

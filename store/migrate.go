@@ -19,6 +19,7 @@ var migrations = []string{
 	schemaV5, // 5: seen: the text ID of a processed mailbox message
 	schemaV6, // 6: ledger validator state
 	schemaV7, // 7: wallet
+	schemaV8, // 8: ledger certificate feed
 }
 
 const schemaV1 = `

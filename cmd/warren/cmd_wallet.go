@@ -20,11 +20,12 @@ var walletCommands = map[string]func(ctx context.Context, e *env, args []string)
 	"create": cmdWalletCreate, "restore": cmdWalletRestore, "address": cmdWalletAddress,
 	"balance": cmdWalletBalance, "send": cmdWalletSend, "history": cmdWalletHistory,
 	"receipt": cmdWalletReceipt, "status": cmdWalletStatus, "apply": cmdWalletApply,
+	"sync": cmdWalletSync, "receive": cmdWalletSync,
 }
 
 func cmdWallet(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || isHelp(args[0]) {
-		fmt.Fprintln(e.stderr, "usage: warren wallet create|restore|address|balance|send|history|receipt|status [--dir DIR] ...")
+		fmt.Fprintln(e.stderr, "usage: warren wallet create|restore|address|balance|send|sync|receive|history|receipt|status|apply [--dir DIR] ...")
 		if len(args) == 0 {
 			return usageError{"wallet needs a subcommand"}
 		}
@@ -250,4 +251,47 @@ func cmdWalletApply(ctx context.Context, e *env, args []string) error {
 	}
 	printBalance(e, b)
 	return nil
+}
+
+// cmdWalletSync scans the validators' certificate feeds for payments to
+// this wallet (`wallet receive` is the same command).
+func cmdWalletSync(ctx context.Context, e *env, args []string) error {
+	c, _, asJSON, err := walletFlags(e, "sync", "sync|receive [--dir DIR] [--json]", 0, args, nil)
+	if err != nil {
+		return err
+	}
+	if !asJSON {
+		fmt.Fprintln(e.stderr, "scanning every validator's certificate feed for payments to this wallet (one fresh circuit per page)...")
+	}
+	res, err := c.WalletSync(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(e.stdout, res)
+	}
+	reached := printSync(e, res)
+	if reached == 0 {
+		return errors.New("no validator's feed could be read; try again later (warren wallet status)")
+	}
+	return nil
+}
+
+// printSync prints a sync's result; it returns how many feeds were read.
+func printSync(e *env, res api.WalletSynced) int {
+	reached := 0
+	for _, v := range res.Validators {
+		if v.Error != "" {
+			fmt.Fprintf(e.stdout, "validator %s: %d certificates read, then: %s\n", v.Name, v.Scanned, v.Error)
+		} else {
+			reached++
+			fmt.Fprintf(e.stdout, "validator %s: %d new certificates (feed position %d)\n", v.Name, v.Scanned, v.Position)
+		}
+		if v.Bad > 0 {
+			fmt.Fprintf(e.stdout, "validator %s: WARNING: %d certificates in its feed did not verify (ignored)\n", v.Name, v.Bad)
+		}
+	}
+	fmt.Fprintf(e.stdout, "read %d of %d feeds: %d new coin(s) for this wallet, %d in all\n", reached, len(res.Validators), res.Found, res.FoundAmount)
+	printBalance(e, res.Balance)
+	return reached
 }

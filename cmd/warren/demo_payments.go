@@ -26,8 +26,9 @@ import (
 var demoGrants = map[string]uint64{"a": 1000, "b": 500}
 
 const (
-	demoPayAmount   = 250
-	demoValidatorsN = 4
+	demoPayAmount    = 250
+	demoSilentAmount = 50 // paid without telling b: b finds it by syncing
+	demoValidatorsN  = 4
 )
 
 // demoLedger is what the payment part needs from the set-up.
@@ -123,7 +124,36 @@ func demoPayment(ctx context.Context, e *env, nodes []*demoNode, dl *demoLedger)
 	if err := demoAwaitPayee(ctx, e, cb); err != nil {
 		return err
 	}
+	if err := demoSilentPayment(ctx, e, a, b, ca, cb, to.Address); err != nil {
+		return err
+	}
 	return demoBalances(ctx, e, []*demoNode{a, b}, []*api.Client{ca, cb})
+}
+
+// demoSilentPayment: a pays b again without telling b; b finds the
+// payment by scanning the validators' certificate feeds.
+func demoSilentPayment(ctx context.Context, e *env, a, b *demoNode, ca, cb *api.Client, to string) error {
+	fmt.Fprintf(e.stdout, "\n$ warren wallet send --dir %s %s %d   # no --notify: b is not told\n", a.dir, to, demoSilentAmount)
+	p, err := ca.WalletSend(ctx, api.PayRequest{To: to, Amount: demoSilentAmount})
+	if err != nil {
+		return fmt.Errorf("wallet send: %w", err)
+	}
+	printPayment(e, p)
+	if !p.Final {
+		return fmt.Errorf("the second payment did not become final: %s", p.Note)
+	}
+	fmt.Fprintf(e.stdout, "\n$ warren wallet sync --dir %s   # b scans the validators' certificate feeds with its view key\n", b.dir)
+	start := time.Now()
+	res, err := cb.WalletSync(ctx)
+	if err != nil {
+		return fmt.Errorf("wallet sync: %w", err)
+	}
+	printSync(e, res)
+	if res.FoundAmount < demoSilentAmount {
+		return fmt.Errorf("b's sync did not find the payment a did not tell it of")
+	}
+	fmt.Fprintf(e.stdout, "demo: b found the payment nobody told it of in the validators' feeds (sync took %.1f s)\n", time.Since(start).Seconds())
+	return nil
 }
 
 // demoAwaitPayee waits until b's wallet has applied the certificate a sent

@@ -51,9 +51,14 @@ type Storage interface {
 	// every input becomes spent (StateUnspent → StateSpent, StateUnknown →
 	// StateTombstone, spent states stay), every output is created
 	// (StateUnknown → StateUnspent, StateTombstone → StateSpent with the
-	// coin now known), fee is added to the burned total, d is marked
-	// applied. It must not fail on any input but I/O errors.
-	Apply(d Digest, inputs []CoinID, outputs []Coin, fee uint64) error
+	// coin now known), the fee is added to the burned total, d is marked
+	// applied and cert joins the feed. It must not fail on any input but
+	// I/O errors.
+	Apply(d Digest, cert *Certificate) error
+	// Feed returns, oldest first, up to max certificates (encoded) applied
+	// after feed position after, and the feed's last position. Positions
+	// start at 1 and only grow; a certificate has one position.
+	Feed(after uint64, max int) (entries []FeedEntry, last uint64, err error)
 	// Seed creates, as StateUnspent, the genesis coins that are still
 	// StateUnknown, in one transaction (idempotent across restarts).
 	Seed(genesis []Coin) error
@@ -69,3 +74,9 @@ func (e *ConflictError) Error() string { return ErrConflict.Error() }
 
 // Unwrap returns ErrConflict.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// FeedEntry is one applied certificate, encoded, at its feed position.
+type FeedEntry struct {
+	Seq  uint64
+	Cert []byte
+}

@@ -163,16 +163,28 @@ func (v *Validator) lockFailed(d Digest, err error) (*Vote, *Refusal, error) {
 
 // HandleCertificate verifies cert against the committee and applies it
 // (idempotently): inputs spent, outputs created, fee burned. It fails
-// only if cert does not verify or storage fails.
+// only if cert does not verify or storage fails. A certificate for an
+// order already applied changes nothing and is not verified again (a
+// lagging validator reads its peers' feeds, mostly certificates it has).
 func (v *Validator) HandleCertificate(cert *Certificate) error {
-	if err := VerifyCertificate(v.com, v.net, cert); err != nil {
+	if err := cert.Check(); err != nil {
 		return err
 	}
 	d := cert.Order.Digest(v.net)
 	if done, err := v.st.Applied(d); err != nil || done {
 		return err
 	}
-	return v.st.Apply(d, cert.Order.Inputs, cert.Order.Coins(d), cert.Order.Fee)
+	if err := VerifyCertificate(v.com, v.net, cert); err != nil {
+		return err
+	}
+	return v.st.Apply(d, cert)
+}
+
+// Feed returns up to max certificates this validator applied after feed
+// position after, oldest first, and its feed's last position: what a
+// wallet scans for payments and a lagging validator catches up from.
+func (v *Validator) Feed(after uint64, max int) ([]FeedEntry, uint64, error) {
+	return v.st.Feed(after, max)
 }
 
 // Index returns the validator's committee index.

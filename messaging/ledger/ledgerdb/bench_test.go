@@ -39,7 +39,7 @@ func BenchmarkLockAndRecordApply(b *testing.B) {
 				if err := st.LockAndRecord(d, so); err != nil {
 					b.Fatal(err)
 				}
-				if err := st.Apply(d, so.Inputs, so.Coins(d), so.Fee); err != nil {
+				if err := st.Apply(d, &ledger.Certificate{Order: so.Order, Votes: []ledger.CertVote{{}}}); err != nil {
 					b.Fatal(err)
 				}
 				in, amount = ledger.OutputID(d, 0), amount-1

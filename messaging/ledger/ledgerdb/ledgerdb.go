@@ -37,6 +37,7 @@ const (
 	_ = uint(store.LedgerCoinSize-ledger.CoinSize) + uint(ledger.CoinSize-store.LedgerCoinSize)
 	_ = uint(store.LedgerMaxOrderSize-ledger.MaxSignedOrderSize) + uint(ledger.MaxSignedOrderSize-store.LedgerMaxOrderSize)
 	_ = uint(store.LedgerMaxIO-ledger.MaxInputs) + uint(store.LedgerMaxIO-ledger.MaxOutputs)
+	_ = uint(store.LedgerMaxCertSize-ledger.MaxCertificateSize) + uint(ledger.MaxCertificateSize-store.LedgerMaxCertSize)
 )
 
 // ErrCorrupt is returned when stored ledger data does not decode.

@@ -106,16 +106,40 @@ func (s *Store) Applied(d ledger.Digest) (bool, error) {
 }
 
 // Apply implements ledger.Storage (store.DB.LedgerApply: one durable
-// transaction, idempotent).
-func (s *Store) Apply(d ledger.Digest, inputs []ledger.CoinID, outputs []ledger.Coin, fee uint64) error {
-	outs, err := encodeCoins(outputs)
+// transaction, idempotent; the certificate joins the feed).
+func (s *Store) Apply(d ledger.Digest, cert *ledger.Certificate) error {
+	enc, err := cert.Marshal()
+	if err != nil {
+		return err
+	}
+	outs, err := encodeCoins(cert.Order.Coins(d))
 	if err != nil {
 		return err
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	return wrap(s.db.LedgerApply(ctx, d, ids(inputs), outs, fee))
+	return wrap(s.db.LedgerApply(ctx, d, enc, ids(cert.Order.Inputs), outs, cert.Order.Fee))
 }
+
+// Feed implements ledger.Storage: at most max certificates and, past the
+// first, at most feedBytes of them.
+func (s *Store) Feed(after uint64, max int) ([]ledger.FeedEntry, uint64, error) {
+	ctx, cancel := s.ctx()
+	defer cancel()
+	rows, last, err := s.db.LedgerFeed(ctx, after, max, feedBytes)
+	if err != nil {
+		return nil, 0, wrap(err)
+	}
+	out := make([]ledger.FeedEntry, len(rows))
+	for i, r := range rows {
+		out[i] = ledger.FeedEntry{Seq: r.Seq, Cert: r.Cert}
+	}
+	return out, last, nil
+}
+
+// feedBytes bounds one Feed call's certificates (a page a wire response
+// can carry is smaller still; the caller asks for fewer).
+const feedBytes = 1 << 20
 
 // Seed implements ledger.Storage.
 func (s *Store) Seed(genesis []ledger.Coin) error {

@@ -21,6 +21,7 @@ type Mem struct {
 	locks   map[ledger.CoinID]ledger.Digest
 	orders  map[ledger.Digest]*ledger.SignedOrder
 	applied map[ledger.Digest]bool
+	feed    [][]byte // encoded certificates in the order applied
 	burned  uint64
 	// FailLock, if set, makes LockAndRecord return it (without writing):
 	// a disk failure.
@@ -109,12 +110,17 @@ func (m *Mem) Applied(d ledger.Digest) (bool, error) {
 }
 
 // Apply implements ledger.Storage.
-func (m *Mem) Apply(d ledger.Digest, inputs []ledger.CoinID, outputs []ledger.Coin, fee uint64) error {
+func (m *Mem) Apply(d ledger.Digest, cert *ledger.Certificate) error {
+	enc, err := cert.Marshal()
+	if err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.applied[d] {
 		return nil
 	}
+	inputs, outputs, fee := cert.Order.Inputs, cert.Order.Coins(d), cert.Order.Fee
 	for _, id := range inputs {
 		switch e := m.coins[id]; e.state {
 		case ledger.StateUnknown:
@@ -133,7 +139,19 @@ func (m *Mem) Apply(d ledger.Digest, inputs []ledger.CoinID, outputs []ledger.Co
 	}
 	m.burned += fee
 	m.applied[d] = true
+	m.feed = append(m.feed, enc)
 	return nil
+}
+
+// Feed implements ledger.Storage.
+func (m *Mem) Feed(after uint64, max int) ([]ledger.FeedEntry, uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []ledger.FeedEntry
+	for i := after; i < uint64(len(m.feed)) && len(out) < max; i++ {
+		out = append(out, ledger.FeedEntry{Seq: i + 1, Cert: m.feed[i]})
+	}
+	return out, uint64(len(m.feed)), nil
 }
 
 // Seed implements ledger.Storage.

@@ -1,6 +1,10 @@
 package ledgerwire
 
-import "github.com/warrennet/warren/messaging/ledger"
+import (
+	"encoding/binary"
+
+	"github.com/warrennet/warren/messaging/ledger"
+)
 
 // Message types (spec values).
 const (
@@ -8,14 +12,16 @@ const (
 	TypeVote    = 0x12
 	TypeCert    = 0x13
 	TypeApply   = 0x14
+	TypeFeed    = 0x15
 	TypeVotes   = 0x91
 	TypeVoted   = 0x92
 	TypeRefused = 0x93
 	TypeOK      = 0x94
 	TypeError   = 0x95
+	TypeCerts   = 0x96
 )
 
-// Request is one of Submit, VoteRequest, Cert, Apply.
+// Request is one of Submit, VoteRequest, Cert, Apply, Feed.
 type Request interface{ isRequest() }
 
 // Submit asks a validator's service to gather the committee's votes on
@@ -34,6 +40,16 @@ type Cert struct{ Cert *ledger.Certificate }
 // certificate to its peers).
 type Apply struct{ Cert *ledger.Certificate }
 
+// Feed asks a validator for the certificates it applied after feed
+// position After (a wallet scanning for payments, a lagging validator
+// catching up). The answer is Certs.
+type Feed struct{ After uint64 }
+
+// MaxFeedPosition bounds Feed.After and the positions in Certs (SQLite's
+// integers are signed; no feed gets near it).
+const MaxFeedPosition = 1 << 62
+
+func (Feed) isRequest()        {}
 func (Submit) isRequest()      {}
 func (VoteRequest) isRequest() {}
 func (Cert) isRequest()        {}
@@ -64,6 +80,11 @@ func requestBody(m Request) (byte, []byte, error) {
 	case Apply:
 		b, err := marshalCert(m.Cert)
 		return TypeApply, b, err
+	case Feed:
+		if m.After > MaxFeedPosition {
+			return 0, nil, ErrInvalid
+		}
+		return TypeFeed, binary.BigEndian.AppendUint64(nil, m.After), nil
 	}
 	return 0, nil, ErrInvalid
 }
@@ -100,6 +121,8 @@ func DecodeRequest(frame []byte) (Request, error) {
 		m = Cert{Cert: r.cert()}
 	case TypeApply:
 		m = Apply{Cert: r.cert()}
+	case TypeFeed:
+		m = Feed{After: r.position(r.blob(8))}
 	default:
 		return nil, ErrMalformed
 	}
@@ -127,4 +150,18 @@ func (r *reader) cert() *ledger.Certificate {
 	c, err := ledger.UnmarshalCertificate(b)
 	r.fail(err)
 	return c
+}
+
+// position reads an 8-byte feed position (b from a blob of exactly 8).
+func (r *reader) position(b []byte) uint64 {
+	if r.err || len(b) != 8 {
+		r.err = true
+		return 0
+	}
+	p := binary.BigEndian.Uint64(b)
+	if p > MaxFeedPosition {
+		r.err = true
+		return 0
+	}
+	return p
 }

@@ -1,8 +1,12 @@
 package ledgerwire
 
-import "github.com/warrennet/warren/messaging/ledger"
+import (
+	"encoding/binary"
 
-// Response is one of Votes, Voted, Refused, OK, Error.
+	"github.com/warrennet/warren/messaging/ledger"
+)
+
+// Response is one of Votes, Voted, Refused, OK, Error, Certs.
 type Response interface{ isResponse() }
 
 // Votes answers a Submit: the votes and refusals the service gathered,
@@ -24,6 +28,20 @@ type OK struct{}
 // Error answers any request that failed.
 type Error struct{ Code ErrorCode }
 
+// Certs answers a Feed: the certificates at feed positions after the
+// request's, oldest first, as many as fit one frame; Next is the position
+// of the last one (the next request's After; the request's After when
+// Certs is empty) and Last the feed's newest position (Next == Last:
+// caught up).
+type Certs struct {
+	Next, Last uint64
+	Certs      []*ledger.Certificate
+}
+
+// MaxFeedCerts bounds the certificates of one Certs.
+const MaxFeedCerts = 255
+
+func (Certs) isResponse()   {}
 func (Votes) isResponse()   {}
 func (Voted) isResponse()   {}
 func (Refused) isResponse() {}
@@ -80,6 +98,8 @@ func appendResponseBody(dst []byte, m Response) ([]byte, int, error) {
 	case OK:
 		dst, start := beginFrame(dst, TypeOK)
 		return dst, start, nil
+	case Certs:
+		return appendCerts(dst, m)
 	case Error:
 		if !m.Code.valid() {
 			return nil, 0, ErrInvalid
@@ -142,6 +162,8 @@ func DecodeResponse(frame []byte) (Response, error) {
 		m = Refused{Refusal: r.refusal()}
 	case TypeOK:
 		m = OK{}
+	case TypeCerts:
+		m = r.certs()
 	case TypeError:
 		m = Error{Code: ErrorCode(r.u8())}
 		r.fail(codeErr(m.(Error).Code))
@@ -204,4 +226,45 @@ func (r *reader) refusal() *ledger.Refusal {
 	rf, err := ledger.UnmarshalRefusal(b)
 	r.fail(err)
 	return rf
+}
+
+func appendCerts(dst []byte, m Certs) ([]byte, int, error) {
+	if len(m.Certs) > MaxFeedCerts || m.Next > m.Last || m.Last > MaxFeedPosition {
+		return nil, 0, ErrInvalid
+	}
+	dst, start := beginFrame(dst, TypeCerts)
+	dst = binary.BigEndian.AppendUint64(dst, m.Next)
+	dst = binary.BigEndian.AppendUint64(dst, m.Last)
+	dst = append(dst, byte(len(m.Certs)))
+	for _, c := range m.Certs {
+		b, err := marshalCert(c)
+		if err != nil {
+			return nil, 0, ErrInvalid
+		}
+		dst = appendBlob(dst, b)
+	}
+	return dst, start, nil
+}
+
+func (r *reader) certs() Certs {
+	var m Certs
+	m.Next, m.Last = r.u64(), r.u64()
+	if m.Next > m.Last || m.Last > MaxFeedPosition {
+		r.err = true
+	}
+	n := r.u8()
+	for range n {
+		if m.Certs = append(m.Certs, r.cert()); r.err {
+			return Certs{}
+		}
+	}
+	return m
+}
+
+func (r *reader) u64() uint64 {
+	s := r.take(8)
+	if s == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(s)
 }

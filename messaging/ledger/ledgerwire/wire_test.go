@@ -71,6 +71,7 @@ func requests(t testing.TB) []Request {
 	return []Request{
 		Submit{Order: small}, Submit{Order: big}, VoteRequest{Order: small},
 		Cert{Cert: cert(t, small, 3)}, Cert{Cert: cert(t, big, ledger.MaxValidators)}, Apply{Cert: cert(t, small, 4)},
+		Feed{}, Feed{After: 12345}, Feed{After: MaxFeedPosition},
 	}
 }
 
@@ -81,6 +82,36 @@ func responses(t testing.TB) []Response {
 		Votes{Votes: []*ledger.Vote{vote(so, 0)}, Refusals: []*ledger.Refusal{refusal(t, 1), refusal(t, 3)}},
 		Voted{Vote: vote(so, 3)}, Refused{Refusal: refusal(t, 2)}, OK{},
 		Error{Code: CodeMalformed}, Error{Code: CodeRejected}, Error{Code: CodeUnavailable}, Error{Code: CodeBadCert},
+		Certs{}, Certs{Next: 7, Last: 9, Certs: []*ledger.Certificate{cert(t, so, 3), cert(t, signedOrder(t, 2, 3, 1), 4)}},
+	}
+}
+
+// TestFeedBounds: positions above MaxFeedPosition, Next past Last and
+// too many certificates are refused both ways.
+func TestFeedBounds(t *testing.T) {
+	if _, err := AppendRequest(nil, Feed{After: MaxFeedPosition + 1}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("After too large: %v", err)
+	}
+	c := cert(t, signedOrder(t, 1, 2, 0), 3)
+	for name, m := range map[string]Certs{
+		"next past last": {Next: 3, Last: 2},
+		"last too large": {Next: 1, Last: MaxFeedPosition + 1},
+		"too many":       {Next: 1, Last: 1, Certs: slices.Repeat([]*ledger.Certificate{c}, MaxFeedCerts+1)},
+		"nil cert":       {Next: 1, Last: 1, Certs: []*ledger.Certificate{nil}},
+	} {
+		if _, err := AppendResponse(nil, m); err == nil {
+			t.Errorf("%s: encoded", name)
+		}
+	}
+	b := encodeResp(t, Certs{Next: 2, Last: 2})
+	b[HeaderLen+1+7] = 3 // Next = 3 > Last
+	if _, err := DecodeResponse(b); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("decoded Next past Last: %v", err)
+	}
+	r := encodeReq(t, Feed{After: 1})
+	r[HeaderLen+1+2] = 0x40 // After = 2^62 + 1
+	if _, err := DecodeRequest(r); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("decoded After past the bound: %v", err)
 	}
 }
 

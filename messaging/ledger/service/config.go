@@ -29,7 +29,20 @@ const (
 	DefaultAttemptTimeout = 30 * time.Second
 	DefaultMaxDelay       = time.Second
 	DefaultAttempts       = 4
+	// DefaultCatchUpInterval: a lagging validator is at most this late
+	// learning of the certificates it missed.
+	DefaultCatchUpInterval = 30 * time.Second
+	// catchUpPages bounds one round's pages per peer (feedPages × up to
+	// 255 certificates).
+	catchUpPages = 64
 )
+
+// Cursors stores a position per peer's feed. Implementations must be
+// safe for concurrent use.
+type Cursors interface {
+	Load(peer int) (uint64, error)
+	Save(peer int, pos uint64) error
+}
 
 // Errors callers branch on. They never hold IDs, keys or addresses.
 var (
@@ -59,6 +72,16 @@ type Config struct {
 	// or CERT as a whole (answer with what arrived by then); IdleTimeout
 	// closes a stream that sends nothing; WriteTimeout one answer.
 	VoteTimeout, GatherTimeout, IdleTimeout, WriteTimeout time.Duration
+	// CatchUpInterval is how often the server reads its peers' feeds and
+	// applies the certificates it missed (while it was down, or cut off);
+	// 0 means DefaultCatchUpInterval, negative never. The first round
+	// starts at once.
+	CatchUpInterval time.Duration
+	// Cursors keeps where the server stopped reading each peer's feed
+	// across restarts; nil keeps them in memory (a restart reads every
+	// peer's feed again from the start: only digests are looked up for
+	// certificates already applied, nothing is verified twice).
+	Cursors Cursors
 	// Logger gets Debug records only; nil discards.
 	Logger *slog.Logger
 }
@@ -71,6 +94,10 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.GatherTimeout, DefaultGatherTimeout)
 	def(&c.IdleTimeout, DefaultIdleTimeout)
 	def(&c.WriteTimeout, DefaultWriteTimeout)
+	def(&c.CatchUpInterval, DefaultCatchUpInterval)
+	if c.Cursors == nil {
+		c.Cursors = &memCursors{}
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,4 +116,7 @@ type Stats struct {
 	Quorums                               uint64 // SUBMITs answered with a quorum of votes
 	NoQuorums                             uint64 // SUBMITs answered without one (refused, timed out, rejected)
 	Malformed                             uint64 // frames refused; each closed its stream
+	Feeds                                 uint64 // FEED requests answered
+	CaughtUp                              uint64 // certificates read from peers' feeds and handled
+	BadFeedCerts                          uint64 // certificates in peers' feeds that did not verify
 }

@@ -68,6 +68,8 @@ type harness struct {
 	genesis []ledger.Coin
 	logs    *syncBuffer
 	supply  uint64
+	// catchUp is each server's CatchUpInterval (newHarness: off).
+	catchUp time.Duration
 }
 
 // ownerGenesis is coins genesis coins of 1000, coin i owned by key("owner", i).
@@ -85,7 +87,14 @@ func ownerGenesis(t testing.TB, coins int) []ledger.Coin {
 
 func newHarness(t testing.TB, n int, genesis []ledger.Coin) *harness {
 	t.Helper()
-	h := &harness{t: t, net: circapitest.New(), genesis: genesis, logs: &syncBuffer{}}
+	return newHarnessCatchingUp(t, n, genesis, -1)
+}
+
+// newHarnessCatchingUp is newHarness with the servers reading each
+// other's feeds every catchUp.
+func newHarnessCatchingUp(t testing.TB, n int, genesis []ledger.Coin, catchUp time.Duration) *harness {
+	t.Helper()
+	h := &harness{t: t, net: circapitest.New(), genesis: genesis, logs: &syncBuffer{}, catchUp: catchUp}
 	var pubs [][ledger.KeySize]byte
 	for i := range n {
 		pubs = append(pubs, pub(key("validator", i)))
@@ -118,7 +127,7 @@ func (h *harness) addValidator(i int, log *slog.Logger) {
 		h.t.Fatal(err)
 	}
 	srv, err := New(Config{Validator: v, Committee: h.com, Network: testNet, Peers: peers,
-		VoteTimeout: 300 * time.Millisecond, GatherTimeout: 600 * time.Millisecond, Logger: log})
+		VoteTimeout: 300 * time.Millisecond, GatherTimeout: 600 * time.Millisecond, CatchUpInterval: h.catchUp, Logger: log})
 	if err != nil {
 		h.t.Fatal(err)
 	}

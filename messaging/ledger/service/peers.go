@@ -23,6 +23,9 @@ type Peers interface {
 	Vote(ctx context.Context, i int, so *ledger.SignedOrder) (*ledger.Vote, *ledger.Refusal, error)
 	// Apply asks validator i to apply cert; nil once it has.
 	Apply(ctx context.Context, i int, cert *ledger.Certificate) error
+	// Feed asks validator i for one page of its certificate feed after
+	// position after.
+	Feed(ctx context.Context, i int, after uint64) (ledgerwire.Certs, error)
 }
 
 // DialPeersConfig configures DialPeers. NewDialPeers does not modify it.
@@ -112,6 +115,21 @@ func (p *DialPeers) Apply(ctx context.Context, i int, cert *ledger.Certificate) 
 		return codeErr(r.Code)
 	}
 	return ErrProtocol
+}
+
+// Feed implements Peers.
+func (p *DialPeers) Feed(ctx context.Context, i int, after uint64) (ledgerwire.Certs, error) {
+	resp, err := p.ask(ctx, i, ledgerwire.Feed{After: after})
+	if err != nil {
+		return ledgerwire.Certs{}, err
+	}
+	switch r := resp.(type) {
+	case ledgerwire.Certs:
+		return r, nil
+	case ledgerwire.Error:
+		return ledgerwire.Certs{}, codeErr(r.Code)
+	}
+	return ledgerwire.Certs{}, ErrProtocol
 }
 
 // codeErr is the error an ERROR answer stands for.

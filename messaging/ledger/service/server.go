@@ -31,6 +31,7 @@ var _ circapi.Handler = (*Server)(nil).Handle
 
 type counters struct {
 	submits, votes, certs, applies, quorums, noQuorums, malformed atomic.Uint64
+	feeds, caughtUp, badFeed                                     atomic.Uint64
 }
 
 // New returns a server for cfg.
@@ -41,6 +42,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[circapi.Stream]struct{}{}}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if cfg.Committee.N() > 1 && cfg.CatchUpInterval > 0 {
+		s.wg.Add(1)
+		go s.catchUpLoop()
+	}
 	return s, nil
 }
 
@@ -68,7 +73,7 @@ func (s *Server) Stats() Stats {
 	c := &s.st
 	return Stats{Submits: c.submits.Load(), VoteRequests: c.votes.Load(), Certs: c.certs.Load(),
 		Applies: c.applies.Load(), Quorums: c.quorums.Load(), NoQuorums: c.noQuorums.Load(),
-		Malformed: c.malformed.Load()}
+		Malformed: c.malformed.Load(), Feeds: c.feeds.Load(), CaughtUp: c.caughtUp.Load(), BadFeedCerts: c.badFeed.Load()}
 }
 
 // Handle serves one stream, one request after another, until the client
@@ -155,6 +160,9 @@ func (s *Server) answer(req ledgerwire.Request) ledgerwire.Response {
 	case ledgerwire.Apply:
 		s.st.applies.Add(1)
 		return applyResponse(s.cfg.Validator.HandleCertificate(m.Cert))
+	case ledgerwire.Feed:
+		s.st.feeds.Add(1)
+		return s.feed(m.After)
 	}
 	return ledgerwire.Error{Code: ledgerwire.CodeMalformed}
 }

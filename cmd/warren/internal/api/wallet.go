@@ -24,6 +24,31 @@ type Wallet interface {
 	WalletStatus(ctx context.Context) (LedgerStatus, error)
 	// WalletApply applies a certificate (base64) someone handed over.
 	WalletApply(ctx context.Context, cert string) (WalletBalance, error)
+	// WalletSync scans the validators' certificate feeds for payments to
+	// this wallet.
+	WalletSync(ctx context.Context) (WalletSynced, error)
+}
+
+// WalletSynced is the answer to wallet sync.
+type WalletSynced struct {
+	Validators []FeedRead `json:"validators"`
+	// Scanned counts certificates read, from all validators (the feeds
+	// overlap: most certificates are in each).
+	Scanned int `json:"scanned"`
+	// Found is how many coins to this wallet the scan found that it did
+	// not know, and their total.
+	Found       int           `json:"found"`
+	FoundAmount uint64        `json:"found_amount"`
+	Balance     WalletBalance `json:"balance"`
+}
+
+// FeedRead is what a sync read from one validator's feed.
+type FeedRead struct {
+	Name     string `json:"name"`
+	Scanned  int    `json:"scanned"`
+	Position uint64 `json:"position"` // where the next sync starts
+	Bad      int    `json:"bad,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // WalletInfo names a wallet.
@@ -162,6 +187,10 @@ func walletRoutes(mux *http.ServeMux, b Wallet) {
 		long(w)
 		answerT[LedgerStatus](w)(b.WalletStatus(r.Context()))
 	})
+	mux.HandleFunc("POST "+Version+"/wallet/sync", func(w http.ResponseWriter, r *http.Request) {
+		long(w)
+		answerT[WalletSynced](w)(b.WalletSync(r.Context()))
+	})
 	mux.HandleFunc("POST "+Version+"/wallet/apply", func(w http.ResponseWriter, r *http.Request) {
 		var req ApplyRequest
 		if decodeBody(w, r, &req) {
@@ -234,5 +263,14 @@ func (c *Client) WalletStatus(ctx context.Context) (LedgerStatus, error) {
 func (c *Client) WalletApply(ctx context.Context, cert string) (WalletBalance, error) {
 	var out WalletBalance
 	err := c.do(ctx, http.MethodPost, "/wallet/apply", ApplyRequest{Certificate: cert}, &out)
+	return out, err
+}
+
+// WalletSync asks the daemon to scan the validators' feeds.
+func (c *Client) WalletSync(ctx context.Context) (WalletSynced, error) {
+	ctx, cancel := context.WithTimeout(ctx, paymentTimeout)
+	defer cancel()
+	var out WalletSynced
+	err := c.do(ctx, http.MethodPost, "/wallet/sync", nil, &out)
 	return out, err
 }

@@ -188,7 +188,8 @@ func (n *Node) startValidator() error {
 			return err
 		}
 	}
-	srv, err := service.New(service.Config{Validator: v, Committee: l.com, Network: l.net, Peers: peers, Logger: n.ledgerLog()})
+	srv, err := service.New(service.Config{Validator: v, Committee: l.com, Network: l.net, Peers: peers,
+		Cursors: ledgerCursors{n}, CatchUpInterval: n.cfg.Ledger.CatchUpInterval, Logger: n.ledgerLog()})
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,7 @@ type Node struct {
 	wallet        *wallet.Wallet         // guarded by walletMu; nil until created
 	sending       map[ledger.Digest]bool // guarded by walletMu: payments being sent
 	walletOpMu    sync.Mutex             // serialises wallet create and restore
+	walletSyncMu  sync.Mutex             // serialises wallet syncs (they share feed cursors)
 	anonLinkCfg   *link.Config           // links to guards: no identity
 	acceptLoop    *group
 	house         *group

@@ -44,6 +44,7 @@ func (n *Node) startWallet(ctx context.Context) error {
 	}
 	n.setWallet(w)
 	n.ledgerJobs.Go(n.resendLoop)
+	n.ledgerJobs.Go(n.syncLoop)
 	return nil
 }
 
@@ -155,6 +156,7 @@ func (n *Node) adopt(ctx context.Context, w *wallet.Wallet) (int, uint64, error)
 	}
 	n.setWallet(w)
 	n.ledgerJobs.Go(n.resendLoop)
+	n.ledgerJobs.Go(n.syncLoop)
 	return found, w.Balance().Spendable, nil
 }
 
@@ -403,11 +405,17 @@ type LedgerTuning struct {
 	MaxDelay time.Duration
 	// AttemptTimeout bounds one attempt (one circuit).
 	AttemptTimeout time.Duration
+	// CatchUpInterval is how often a validator reads its peers' feeds
+	// (0: the service's default, 30 s).
+	CatchUpInterval time.Duration
 	// StatusTimeout bounds wallet status (default 60 s).
 	StatusTimeout time.Duration
 	// ResendInterval is how often pending payments are re-sent (default
 	// 30 s).
 	ResendInterval time.Duration
+	// SyncInterval is how often the wallet scans the validators' feeds
+	// for payments (default 10 minutes).
+	SyncInterval time.Duration
 	// Attempts is how many circuits one submission may try (default 8:
 	// twice the service's default, since a down validator also fails the
 	// circuits that pass over it until the circuit manager avoids it).
@@ -419,6 +427,13 @@ func (t LedgerTuning) resendInterval() time.Duration {
 		return t.ResendInterval
 	}
 	return 30 * time.Second
+}
+
+func (t LedgerTuning) syncInterval() time.Duration {
+	if t.SyncInterval > 0 {
+		return t.SyncInterval
+	}
+	return 10 * time.Minute
 }
 
 func (t LedgerTuning) attempts() int {
