@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -32,7 +33,7 @@ var testnetKDF = store.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}
 
 func cmdTestnet(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "testnet", "testnet [-n N] [--tor] [--dir DIR] [--for DURATION] [--keep]")
-	count := fs.Int("n", 4, "number of nodes (2-32)")
+	count := fs.Int("n", 5, "number of nodes (2-32; with 5 or more, nodes n02-n05 validate payments and every wallet gets demo coins)")
 	useTor := fs.Bool("tor", false, "make the nodes onion services on a private Tor network (needs tor); default loopback TCP")
 	root := fs.String("dir", "", "put the nodes' state here (default: a new temporary directory)")
 	dur := fs.Duration("for", 0, "stop after this long (default: run until Ctrl-C)")
@@ -87,8 +88,9 @@ type testnet struct {
 	root  string
 	count int
 	tor   bool
-	nodes []*demoNode
-	ids   []identity.NodeID
+	nodes  []*demoNode
+	ids    []identity.NodeID
+	ledger *testnetLedger // nil: no payments (fewer than testnetMinNodes)
 }
 
 func (t *testnet) run(ctx context.Context, dur time.Duration) error {
@@ -111,6 +113,9 @@ func (t *testnet) run(ctx context.Context, dur time.Duration) error {
 	}
 	if err == nil {
 		err = t.awaitGossip(ctx, waits.link)
+	}
+	if err == nil {
+		err = t.restoreWallets(ctx)
 	}
 	if err == nil {
 		t.printTable(ctx)
@@ -143,6 +148,10 @@ func (t *testnet) create(ctx context.Context) ([]string, error) {
 		if i < testnetBootstrap {
 			g.Bootstrap = append(g.Bootstrap, genesis.Peer{NodeID: kr.NodeID(), LinkKey: kr.LinkPublic(), Addrs: []record.Addr{addr}})
 		}
+	}
+	var err error
+	if t.ledger, err = t.addLedger(g, keys); err != nil {
+		return nil, err
 	}
 	if err := t.writeGenesis(g); err != nil {
 		return nil, err
@@ -188,7 +197,7 @@ func (t *testnet) writeGenesis(g *genesis.Genesis) error {
 }
 
 func (t *testnet) initNode(ctx context.Context, i int, kr *identity.Keyring, g *genesis.Genesis) error {
-	name := fmt.Sprintf("n%02d", i+1)
+	name := testnetName(i)
 	n := &demoNode{name: name, dir: filepath.Join(t.root, name), pass: filepath.Join(t.root, name+".pass"), log: filepath.Join(t.root, name+".log")}
 	pass := []byte(randomHex(16))
 	if err := os.WriteFile(n.pass, append(pass, '\n'), 0o600); err != nil {
@@ -196,12 +205,22 @@ func (t *testnet) initNode(ctx context.Context, i int, kr *identity.Keyring, g *
 	}
 	_, err := daemon.Init(ctx, daemon.InitConfig{
 		Dir: n.dir, Passphrase: pass, KDF: testnetKDF, Genesis: g, Keys: kr, Rand: rand.Reader, Now: time.Now,
+		VoteKey: t.voteKey(i),
 	})
 	if err != nil {
 		return fmt.Errorf("init node %s: %w", name, err)
 	}
 	t.nodes = append(t.nodes, n)
 	return nil
+}
+
+// voteKey is node i's vote key: the genesis's for a validator, nil (Init
+// draws one) for the others.
+func (t *testnet) voteKey(i int) ed25519.PrivateKey {
+	if t.ledger == nil {
+		return nil
+	}
+	return t.ledger.votes[i]
 }
 
 func randomHex(n int) string {
@@ -216,6 +235,9 @@ func (t *testnet) start(ctx context.Context, runArgs, listen []string, waits dem
 		args := append([]string{"run", "--dir", n.dir, "--passphrase-file", n.pass, "--log-level", "warn", "--relay"}, runArgs...)
 		if listen[i] != "" {
 			args = append(args, "--listen", listen[i])
+		}
+		if t.ledger.validates(i) {
+			args = append(args, "--validator")
 		}
 		if err := n.start(ctx, args, waits.start); err != nil {
 			return err
