@@ -69,6 +69,7 @@ type DB struct {
 	w       *sql.DB // MaxOpenConns(1): the one writer
 	r       *sql.DB // query_only pool
 	version int
+	group   group // WriteGrouped's batches
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -116,6 +117,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 
 func newDB(cfg Config, path string) *DB {
 	db := &DB{log: cfg.Logger, rand: cfg.Rand}
+	db.group.db = db
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}

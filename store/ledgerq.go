@@ -80,7 +80,7 @@ func (db *DB) LedgerLockAndRecord(ctx context.Context, d [32]byte, inputs [][32]
 	if err := checkIDs(inputs, 1); err != nil || len(order) == 0 || len(order) > LedgerMaxOrderSize {
 		return ErrLedgerInvalid
 	}
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return db.WriteGrouped(ctx, func(tx *sql.Tx) error {
 		// The order first (the locks reference it); every error below
 		// rolls it back with the locks written so far.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_order(digest, signed) VALUES(?, ?)
@@ -146,7 +146,7 @@ func (db *DB) LedgerApply(ctx context.Context, d [32]byte, cert []byte, inputs [
 			return err
 		}
 	}
-	return db.Write(ctx, func(tx *sql.Tx) error {
+	return db.WriteGrouped(ctx, func(tx *sql.Tx) error {
 		var done bool
 		err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM ledger_applied WHERE digest = ?)`, d[:]).Scan(&done)
 		if err != nil || done {

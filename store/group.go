@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// groupMax bounds the writes one group commit carries.
+const groupMax = 256
+
+// groupTimeout bounds one group commit's transaction.
+const groupTimeout = 30 * time.Second
+
+// group commits concurrent writes together: each write runs inside a
+// SAVEPOINT of one shared transaction (a write that fails rolls back its
+// own changes only; later writes in the batch see the earlier ones, as if
+// they ran one after another), the transaction commits once, durably,
+// and only then does every write learn its outcome. One caller at a time
+// leads: it runs the queued writes, then hands the lead to the oldest
+// write still queued, so no caller serves others for ever. The zero value
+// is unusable; db.group is set up by Open.
+type group struct {
+	db *DB
+
+	mu      sync.Mutex
+	queue   []*groupOp
+	active  bool // a leader is running
+	batches atomic.Uint64
+}
+
+type groupOp struct {
+	fn   func(*sql.Tx) error
+	err  error
+	done chan bool // receives false when err is final, true to lead
+}
+
+// WriteGrouped is Write for short writes that may share a durable commit
+// with concurrent ones (see group). fn must not keep tx, must be
+// deterministic given the database (it may run after the writes queued
+// before it) and may be run inside a SAVEPOINT. Once queued, the write is
+// carried out even if ctx ends before its batch runs; WriteGrouped then
+// still waits for the outcome (at most one batch, bounded by its own
+// timeout).
+func (db *DB) WriteGrouped(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if db.closed.Load() {
+		return ErrClosed
+	}
+	g := &db.group
+	o := &groupOp{fn: fn, done: make(chan bool, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, o)
+	lead := !g.active
+	g.active = true
+	g.mu.Unlock()
+	if !lead && !<-o.done {
+		return o.err
+	}
+	g.runBatch()
+	g.handOff()
+	return o.err
+}
+
+// runBatch takes up to groupMax queued writes (the leader's own among
+// them), runs them in one transaction and answers all but the leader's.
+func (g *group) runBatch() {
+	g.mu.Lock()
+	n := min(len(g.queue), groupMax)
+	batch := g.queue[:n:n]
+	g.queue = append([]*groupOp(nil), g.queue[n:]...)
+	g.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	err := g.db.Write(ctx, func(tx *sql.Tx) error { return runOps(ctx, tx, batch) })
+	g.batches.Add(1)
+	for i, o := range batch {
+		if err != nil && o.err == nil {
+			o.err = err
+		}
+		if i > 0 {
+			o.done <- false
+		}
+	}
+}
+
+// runOps runs each write in its own savepoint. An error that leaves the
+// transaction unusable (the savepoint cannot be rolled back to) fails the
+// whole batch.
+func runOps(ctx context.Context, tx *sql.Tx, batch []*groupOp) error {
+	for _, o := range batch {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT grouped`); err != nil {
+			return err
+		}
+		if o.err = call(o.fn, tx); o.err != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO grouped`); err != nil {
+				return fmt.Errorf("store: group commit: %w", errors.Join(o.err, err))
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE grouped`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handOff passes the lead to the oldest queued write, or ends it.
+func (g *group) handOff() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) == 0 {
+		g.active = false
+		return
+	}
+	g.queue[0].done <- true
+}
+
+// call runs fn, turning a panic into an error: a panicking write must not
+// leave the writes batched with it waiting for ever.
+func call(fn func(*sql.Tx) error, tx *sql.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("store: a grouped write panicked: %v", r)
+		}
+	}()
+	return fn(tx)
+}
