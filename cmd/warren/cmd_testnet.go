@@ -84,10 +84,10 @@ func testnetDir(root string) (string, error) {
 
 // testnet is one `warren testnet` run.
 type testnet struct {
-	e     *env
-	root  string
-	count int
-	tor   bool
+	e      *env
+	root   string
+	count  int
+	tor    bool
 	nodes  []*demoNode
 	ids    []identity.NodeID
 	ledger *testnetLedger // nil: no payments (fewer than testnetMinNodes)

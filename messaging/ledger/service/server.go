@@ -31,7 +31,7 @@ var _ circapi.Handler = (*Server)(nil).Handle
 
 type counters struct {
 	submits, votes, certs, applies, quorums, noQuorums, malformed atomic.Uint64
-	feeds, caughtUp, badFeed                                     atomic.Uint64
+	feeds, caughtUp, badFeed                                      atomic.Uint64
 }
 
 // New returns a server for cfg.
