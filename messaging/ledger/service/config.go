@@ -32,6 +32,9 @@ const (
 	// DefaultCatchUpInterval: a lagging validator is at most this late
 	// learning of the certificates it missed.
 	DefaultCatchUpInterval = 30 * time.Second
+	// DefaultMaxGathers: fan-outs a validator runs at once (each holds n
+	// streams to its peers for at most VoteTimeout).
+	DefaultMaxGathers = 256
 	// catchUpPages bounds one round's pages per peer (feedPages × up to
 	// 255 certificates).
 	catchUpPages = 64
@@ -77,6 +80,10 @@ type Config struct {
 	// 0 means DefaultCatchUpInterval, negative never. The first round
 	// starts at once.
 	CatchUpInterval time.Duration
+	// MaxGathers bounds the SUBMIT and CERT fan-outs running at once
+	// (each asks every other validator); more are answered "unavailable"
+	// (the wallet retries elsewhere). 0 means DefaultMaxGathers.
+	MaxGathers int
 	// Cursors keeps where the server stopped reading each peer's feed
 	// across restarts; nil keeps them in memory (a restart reads every
 	// peer's feed again from the start: only digests are looked up for
@@ -95,6 +102,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.IdleTimeout, DefaultIdleTimeout)
 	def(&c.WriteTimeout, DefaultWriteTimeout)
 	def(&c.CatchUpInterval, DefaultCatchUpInterval)
+	def(&c.MaxGathers, DefaultMaxGathers)
 	if c.Cursors == nil {
 		c.Cursors = &memCursors{}
 	}
@@ -119,4 +127,5 @@ type Stats struct {
 	Feeds                                 uint64 // FEED requests answered
 	CaughtUp                              uint64 // certificates read from peers' feeds and handled
 	BadFeedCerts                          uint64 // certificates in peers' feeds that did not verify
+	Busy                                  uint64 // SUBMITs and CERTs refused: MaxGathers fan-outs were running
 }

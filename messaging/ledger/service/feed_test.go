@@ -176,3 +176,32 @@ func TestServerFeedPages(t *testing.T) {
 		t.Fatalf("past the end: %+v, %v", m, err)
 	}
 }
+
+// TestGathersBounded: with MaxGathers fan-outs running (peers that never
+// answer), the next SUBMIT is refused at once as unavailable and counted,
+// without asking anyone; once they time out, SUBMITs are served again.
+func TestGathersBounded(t *testing.T) {
+	h := newHarness(t, 4, ownerGenesis(t, 3))
+	var rec streams
+	for i := 1; i < 4; i++ { // validators 1-3 swallow every request
+		h.net.Host(h.relays[i]).Handle(ServiceName, blackHole(&rec))
+	}
+	srv := h.srvs[0]
+	srv.gathers = make(chan struct{}, 2)
+	signed := order(t, h.genesis, 0, 0)
+	so, _ := ledger.UnmarshalSignedOrder(signed)
+	done := make(chan ledgerwire.Response, 2)
+	for range 2 {
+		go func() { done <- srv.submit(so) }()
+	}
+	waitFor(t, func() bool { return len(srv.gathers) == 2 })
+	if r, ok := srv.submit(so).(ledgerwire.Error); !ok || r.Code != ledgerwire.CodeUnavailable {
+		t.Fatalf("third SUBMIT with 2 of 2 gathers running: %#v", r)
+	}
+	if st := srv.Stats(); st.Busy != 1 {
+		t.Fatalf("busy refusals counted: %d", st.Busy)
+	}
+	<-done
+	<-done
+	waitFor(t, func() bool { return len(srv.gathers) == 0 })
+}

@@ -58,7 +58,16 @@ type outcome struct {
 // fanOut runs ask for every validator, each in a goroutine the server
 // owns, bounded by VoteTimeout; answers arrive on the returned channel
 // (buffered: a straggler never blocks after the caller stops reading).
+// At most MaxGathers fan-outs run at once (one anonymous request makes
+// this validator ask every other): beyond that it returns nil and counts
+// the refusal.
 func fanOut[T any](s *Server, ask func(ctx context.Context, i int) T) <-chan T {
+	select {
+	case s.gathers <- struct{}{}:
+	default:
+		s.st.busy.Add(1)
+		return nil
+	}
 	n := s.cfg.Committee.N()
 	out := make(chan T, n)
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.VoteTimeout)
@@ -78,6 +87,7 @@ func fanOut[T any](s *Server, ask func(ctx context.Context, i int) T) <-chan T {
 			<-left
 		}
 		cancel()
+		<-s.gathers
 	}()
 	return out
 }
@@ -125,6 +135,9 @@ func (s *Server) submit(so *ledger.SignedOrder) ledgerwire.Response {
 	d := so.Digest(s.cfg.Network)
 	com := s.cfg.Committee
 	answers := fanOut(s, func(ctx context.Context, i int) outcome { return s.askVote(ctx, i, so) })
+	if answers == nil {
+		return ledgerwire.Error{Code: ledgerwire.CodeUnavailable}
+	}
 	t := &tally{}
 	timer := time.NewTimer(s.cfg.GatherTimeout)
 	defer timer.Stop()
@@ -184,6 +197,9 @@ func (s *Server) certify(cert *ledger.Certificate) ledgerwire.Response {
 		}
 		return s.cfg.Peers.Apply(ctx, i, cert)
 	})
+	if answers == nil {
+		return ledgerwire.Error{Code: ledgerwire.CodeUnavailable}
+	}
 	timer := time.NewTimer(s.cfg.GatherTimeout)
 	defer timer.Stop()
 	applied := 0

@@ -20,6 +20,8 @@ type Server struct {
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	st     counters
+	// gathers holds a token per fan-out running (SUBMIT, CERT).
+	gathers chan struct{}
 
 	mu      sync.Mutex
 	closed  bool
@@ -31,7 +33,7 @@ var _ circapi.Handler = (*Server)(nil).Handle
 
 type counters struct {
 	submits, votes, certs, applies, quorums, noQuorums, malformed atomic.Uint64
-	feeds, caughtUp, badFeed                                      atomic.Uint64
+	feeds, caughtUp, badFeed, busy                                atomic.Uint64
 }
 
 // New returns a server for cfg.
@@ -40,7 +42,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[circapi.Stream]struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[circapi.Stream]struct{}{}, gathers: make(chan struct{}, cfg.MaxGathers)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Committee.N() > 1 && cfg.CatchUpInterval > 0 {
 		s.wg.Add(1)
@@ -73,7 +75,7 @@ func (s *Server) Stats() Stats {
 	c := &s.st
 	return Stats{Submits: c.submits.Load(), VoteRequests: c.votes.Load(), Certs: c.certs.Load(),
 		Applies: c.applies.Load(), Quorums: c.quorums.Load(), NoQuorums: c.noQuorums.Load(),
-		Malformed: c.malformed.Load(), Feeds: c.feeds.Load(), CaughtUp: c.caughtUp.Load(), BadFeedCerts: c.badFeed.Load()}
+		Malformed: c.malformed.Load(), Feeds: c.feeds.Load(), CaughtUp: c.caughtUp.Load(), BadFeedCerts: c.badFeed.Load(), Busy: c.busy.Load()}
 }
 
 // Handle serves one stream, one request after another, until the client
