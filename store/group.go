@@ -78,7 +78,12 @@ func (g *group) runBatch() {
 	g.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
-	err := g.db.Write(ctx, func(tx *sql.Tx) error { return runOps(ctx, tx, batch) })
+	var err error
+	if len(batch) == 1 { // alone: no savepoint needed
+		err = g.db.Write(ctx, func(tx *sql.Tx) error { batch[0].err = call(batch[0].fn, tx); return batch[0].err })
+	} else {
+		err = g.db.Write(ctx, func(tx *sql.Tx) error { return runOps(ctx, tx, batch) })
+	}
 	g.batches.Add(1)
 	for i, o := range batch {
 		if err != nil && o.err == nil {
