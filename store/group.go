@@ -22,22 +22,29 @@ const groupTimeout = 30 * time.Second
 // they ran one after another), the transaction commits once, durably,
 // and only then does every write learn its outcome. One caller at a time
 // leads: it runs the queued writes, then hands the lead to the oldest
-// write still queued, so no caller serves others for ever. The zero value
-// is unusable; db.group is set up by Open.
+// write still queued, so no caller serves others for ever. Writes queued
+// with WriteLater ride first in the next batch. The zero value is
+// unusable; db.group is set up by Open.
 type group struct {
 	db *DB
 
 	mu      sync.Mutex
 	queue   []*groupOp
+	riders  []*groupOp
 	active  bool // a leader is running
 	batches atomic.Uint64
 }
 
 type groupOp struct {
-	fn   func(*sql.Tx) error
-	err  error
-	done chan bool // receives false when err is final, true to lead
+	fn    func(*sql.Tx) error
+	err   error
+	done  chan bool   // a waiting write's: false when err is final, true to lead
+	later func(error) // a rider's: called with its outcome
 }
+
+// maxRiders is how many WriteLater writes may wait before their callers
+// are told to FlushLater.
+const maxRiders = 256
 
 // WriteGrouped is Write for short writes that may share a durable commit
 // with concurrent ones (see group). fn must not keep tx, must be
@@ -63,18 +70,49 @@ func (db *DB) WriteGrouped(ctx context.Context, fn func(*sql.Tx) error) error {
 	if !lead && !<-o.done {
 		return o.err
 	}
-	g.runBatch()
+	g.runBatch(o)
 	g.handOff()
 	return o.err
 }
 
-// runBatch takes up to groupMax queued writes (the leader's own among
-// them), runs them in one transaction and answers all but the leader's.
-func (g *group) runBatch() {
+// WriteLater queues fn to run first in the next grouped transaction,
+// whoever writes it, without waiting: a write whose loss in a crash is
+// harmless shares the commit of the next one that matters. done receives
+// fn's outcome once that transaction committed or failed; it runs on the
+// writing goroutine and must not write to db. WriteLater reports whether
+// enough riders wait that the caller should FlushLater.
+func (db *DB) WriteLater(fn func(*sql.Tx) error, done func(error)) bool {
+	g := &db.group
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.riders = append(g.riders, &groupOp{fn: fn, later: done})
+	return len(g.riders) >= maxRiders
+}
+
+// LaterPending reports whether WriteLater writes wait for a transaction.
+func (db *DB) LaterPending() bool {
+	g := &db.group
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.riders) > 0
+}
+
+// FlushLater commits the WriteLater writes waiting, if any.
+func (db *DB) FlushLater(ctx context.Context) error {
+	if !db.LaterPending() {
+		return nil
+	}
+	return db.WriteGrouped(ctx, func(*sql.Tx) error { return nil })
+}
+
+// runBatch takes the riders and up to groupMax queued writes (the
+// leader's own, lead, among them), runs them in one transaction and
+// answers all but the leader's.
+func (g *group) runBatch(lead *groupOp) {
 	g.mu.Lock()
 	n := min(len(g.queue), groupMax)
-	batch := g.queue[:n:n]
-	g.queue = append([]*groupOp(nil), g.queue[n:]...)
+	batch := append(g.riders, g.queue[:n]...)
+	g.riders, g.queue = nil, append([]*groupOp(nil), g.queue[n:]...)
 	g.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
 	defer cancel()
@@ -85,11 +123,15 @@ func (g *group) runBatch() {
 		err = g.db.Write(ctx, func(tx *sql.Tx) error { return runOps(ctx, tx, batch) })
 	}
 	g.batches.Add(1)
-	for i, o := range batch {
+	for _, o := range batch {
 		if err != nil && o.err == nil {
 			o.err = err
 		}
-		if i > 0 {
+		switch {
+		case o == lead:
+		case o.later != nil:
+			o.later(o.err)
+		default:
 			o.done <- false
 		}
 	}

@@ -123,3 +123,57 @@ func BenchmarkWriteGrouped(b *testing.B) {
 		})
 	}
 }
+
+// TestWriteLaterRides: riders run first in the next grouped write, hear
+// their outcome after its commit, and FlushLater commits riders nobody
+// carried.
+func TestWriteLaterRides(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	var order []string
+	var outcomes []error
+	ride := func(k string, fail bool) {
+		db.WriteLater(func(tx *sql.Tx) error {
+			order = append(order, k)
+			if fail {
+				return errors.New("refused")
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, x'01')`, k)
+			return err
+		}, func(err error) { outcomes = append(outcomes, err) })
+	}
+	ride("r1", false)
+	ride("r2", true)
+	if !db.LaterPending() {
+		t.Fatal("riders not pending")
+	}
+	if _, ok, _ := db.GetMeta(ctx, "r1"); ok {
+		t.Fatal("a rider ran before any write")
+	}
+	err := db.WriteGrouped(ctx, func(tx *sql.Tx) error {
+		order = append(order, "w")
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES('w', x'01')`)
+		return err
+	})
+	if err != nil || fmt.Sprint(order) != "[r1 r2 w]" || len(outcomes) != 2 || outcomes[0] != nil || outcomes[1] == nil {
+		t.Fatalf("write with riders: %v, order %v, outcomes %v", err, order, outcomes)
+	}
+	for _, k := range []string{"r1", "w"} {
+		if _, ok, _ := db.GetMeta(ctx, k); !ok {
+			t.Fatalf("%s not committed", k)
+		}
+	}
+	if db.LaterPending() {
+		t.Fatal("riders still pending after a write carried them")
+	}
+	ride("r3", false)
+	if err := db.FlushLater(ctx); err != nil || len(outcomes) != 3 {
+		t.Fatalf("FlushLater: %v, outcomes %v", err, outcomes)
+	}
+	if _, ok, _ := db.GetMeta(ctx, "r3"); !ok {
+		t.Fatal("FlushLater did not commit the rider")
+	}
+	if err := db.FlushLater(ctx); err != nil {
+		t.Fatalf("FlushLater with nothing pending: %v", err)
+	}
+}

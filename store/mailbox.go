@@ -159,16 +159,49 @@ func (db *DB) MailboxCreate(ctx context.Context, id [16]byte, auth [32]byte, now
 // quotas are checked after that, so retrying a stored envelope into a
 // full queue is still a duplicate.
 func (db *DB) MailboxDeposit(ctx context.Context, deps []MailboxDeposit, lim MailboxLimits) ([]DepositResult, error) {
-	if len(deps) == 0 || len(deps) > MaxMailboxBatch {
+	if len(deps) == 0 {
 		return nil, ErrMailboxInvalid
+	}
+	out, _, err := db.MailboxCommit(ctx, nil, deps, lim)
+	return out, err
+}
+
+// MailboxAcks names messages of one queue to delete, as MailboxAck does.
+type MailboxAcks struct {
+	Queue [16]byte
+	Auth  [32]byte
+	IDs   [][16]byte
+}
+
+// MailboxCommit applies acks (as MailboxAck) and then deposits (as
+// MailboxDeposit) in one durable transaction: a mailbox's group commit. It
+// returns each deposit's outcome and each ack's error (nil, or
+// ErrMailboxNoQueue for a missing queue or wrong auth hash, which changes
+// nothing), in order; err is a failure of the whole transaction, which
+// then changed nothing. At most MaxMailboxBatch acks and deposits in all.
+func (db *DB) MailboxCommit(ctx context.Context, acks []MailboxAcks, deps []MailboxDeposit, lim MailboxLimits) ([]DepositResult, []error, error) {
+	if len(deps)+len(acks) > MaxMailboxBatch {
+		return nil, nil, ErrMailboxInvalid
 	}
 	for i := range deps {
 		if n := len(deps[i].Envelope); n == 0 || n > MaxMailboxEnvelope {
-			return nil, ErrMailboxInvalid
+			return nil, nil, ErrMailboxInvalid
+		}
+	}
+	for i := range acks {
+		if len(acks[i].IDs) > MaxMailboxBatch {
+			return nil, nil, ErrMailboxInvalid
 		}
 	}
 	out := make([]DepositResult, len(deps))
+	ackErrs := make([]error, len(acks))
 	err := db.Write(ctx, func(tx *sql.Tx) error {
+		for i := range acks {
+			var err error
+			if _, ackErrs[i], err = ackQueue(ctx, tx, &acks[i]); err != nil {
+				return err
+			}
+		}
 		for i := range deps {
 			r, err := depositOne(ctx, tx, &deps[i], lim)
 			if err != nil {
@@ -179,9 +212,9 @@ func (db *DB) MailboxDeposit(ctx context.Context, deps []MailboxDeposit, lim Mai
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, ackErrs, nil
 }
 
 func depositOne(ctx context.Context, tx *sql.Tx, d *MailboxDeposit, lim MailboxLimits) (DepositResult, error) {

@@ -253,3 +253,67 @@ func TestMailboxSchemaChecks(t *testing.T) {
 		}
 	}
 }
+
+// MailboxCommit applies acks before deposits in one transaction; an ack
+// with a wrong auth hash is refused alone.
+func TestMailboxCommit(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	q, auth := mbCreate(t, db, 1)
+	q2, _ := mbCreate(t, db, 2)
+	mbDeposit(t, db, mbLim, dep(q, 1, 9999), dep(q, 2, 9999), dep(q, 3, 9999))
+	bad := auth
+	bad[0] ^= 1
+	acks := []MailboxAcks{
+		{Queue: q, Auth: auth, IDs: [][16]byte{{1}, {2}, {9}}},
+		{Queue: q, Auth: bad, IDs: [][16]byte{{3}}},
+	}
+	// The queue was full (3 messages): the acks make room for 4 first,
+	// and 1, acked in the same transaction, is a duplicate.
+	rs, ackErrs, err := db.MailboxCommit(ctx, acks, []MailboxDeposit{dep(q, 4, 9999), dep(q, 1, 9999), dep(q2, 5, 9999)}, mbLim)
+	if err != nil {
+		t.Fatalf("MailboxCommit: %v", err)
+	}
+	if ackErrs[0] != nil || !errors.Is(ackErrs[1], ErrMailboxNoQueue) {
+		t.Fatalf("ack errors %v", ackErrs)
+	}
+	if rs[0] != DepositStored || rs[1] != DepositDuplicate || rs[2] != DepositStored {
+		t.Fatalf("deposit results %v", rs)
+	}
+	if got := ids(fetchAll(t, db, q, auth, 1000)); !bytes.Equal(got, []byte{3, 4}) {
+		t.Fatalf("queue holds %v, want [3 4]", got)
+	}
+	if _, _, err := db.MailboxCommit(ctx, nil, make([]MailboxDeposit, MaxMailboxBatch+1), mbLim); !errors.Is(err, ErrMailboxInvalid) {
+		t.Fatalf("oversize batch: %v", err)
+	}
+}
+
+// BenchmarkMailboxAck: deposit 32 messages in one transaction, then ack
+// them in another (what a mailbox does for a busy queue's batch).
+func BenchmarkMailboxAck(b *testing.B) {
+	db, _ := openTest(b)
+	ctx := context.Background()
+	q, auth := [16]byte{1}, [32]byte{1}
+	if err := db.MailboxCreate(ctx, q, auth, 1000, 100); err != nil {
+		b.Fatal(err)
+	}
+	lim := MailboxLimits{QueueMsgs: 1 << 20, QueueBytes: 1 << 40, TotalBytes: 1 << 40}
+	deps := make([]MailboxDeposit, 32)
+	ids := make([][16]byte, len(deps))
+	env := make([]byte, 940)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range deps {
+			ids[j] = [16]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(j)}
+			deps[j] = MailboxDeposit{Queue: q, ID: ids[j], Envelope: env, Expires: 1 << 40}
+		}
+		if _, err := db.MailboxDeposit(ctx, deps, lim); err != nil {
+			b.Fatal(err)
+		}
+		if n, err := db.MailboxAck(ctx, q, auth, ids); err != nil || n != len(ids) {
+			b.Fatalf("ack: %d, %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(deps))/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -81,39 +81,48 @@ func (db *DB) MailboxAck(ctx context.Context, queue [16]byte, auth [32]byte, ids
 	if len(ids) > MaxMailboxBatch {
 		return 0, ErrMailboxInvalid
 	}
+	a := MailboxAcks{Queue: queue, Auth: auth, IDs: ids}
 	n := 0
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		n = 0
-		if _, err := checkAuth(ctx, tx, queue, auth); err != nil {
+		var refused, err error
+		if n, refused, err = ackQueue(ctx, tx, &a); err != nil {
 			return err
 		}
-		for _, id := range ids {
-			ok, err := ackOne(ctx, tx, queue, id)
-			if err != nil {
-				return err
-			}
-			if ok {
-				n++
-			}
-		}
-		return nil
+		return refused
 	})
 	return n, err
 }
 
-func ackOne(ctx context.Context, tx *sql.Tx, queue, id [16]byte) (bool, error) {
-	var expires int64
-	err := tx.QueryRowContext(ctx, `DELETE FROM mbox_msg WHERE queue_id = ? AND msg_id = ? RETURNING expires`,
-		queue[:], id[:]).Scan(&expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+// ackQueue applies a's acknowledgements: how many messages it deleted, the
+// refusal (ErrMailboxNoQueue) if a names no queue it may ack, and a
+// failure of the transaction.
+func ackQueue(ctx context.Context, tx *sql.Tx, a *MailboxAcks) (n int, refused, err error) {
+	if _, err := checkAuth(ctx, tx, a.Queue, a.Auth); errors.Is(err, ErrMailboxNoQueue) {
+		return 0, err, nil
 	} else if err != nil {
-		return false, err
+		return 0, nil, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO mbox_tomb(queue_id, msg_id, expires) VALUES(?, ?, ?)
-		ON CONFLICT DO NOTHING`, queue[:], id[:], expires)
-	return err == nil, err
+	if len(a.IDs) == 0 {
+		return 0, nil, nil
+	}
+	list := make([]byte, 0, 16*len(a.IDs))
+	for _, id := range a.IDs {
+		list = append(list, id[:]...)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO mbox_tomb(queue_id, msg_id, expires)
+		SELECT queue_id, msg_id, expires FROM mbox_msg WHERE queue_id = ?1 AND msg_id IN (`+idList+`)
+		ON CONFLICT DO NOTHING`, a.Queue[:], list); err != nil {
+		return 0, nil, err
+	}
+	n, err = execCount(ctx, tx, `DELETE FROM mbox_msg WHERE queue_id = ?1 AND msg_id IN (`+idList+`)`, a.Queue[:], list)
+	return n, nil, err
 }
+
+// idList is a subquery giving the 16-byte IDs concatenated in parameter
+// ?2, so a whole ack is two statements (each prepared once) whatever its
+// length.
+const idList = `WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i + 1 < length(?2) / 16)
+	SELECT substr(?2, i * 16 + 1, 16) FROM k`
 
 // MailboxDeleteQueue removes a queue, its messages and its tombstones.
 func (db *DB) MailboxDeleteQueue(ctx context.Context, queue [16]byte, auth [32]byte) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
 	senders := fs.Int("senders", 8, "concurrent API clients sending")
 	rate := fs.Float64("rate", 0, "messages per second to send (0: as fast as the senders go; latency then includes queueing)")
 	asJSON := fs.Bool("json", false, "print machine-readable JSON")
+	profDir := fs.String("cpuprofile", "", "write each node's CPU profile to `DIR`/NAME.prof (a, b: the users; c, d: their mailboxes)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
 	if *count < 1 || *senders < 1 || *rate < 0 || (*transport != "tcp" && *transport != "onion") {
 		return usageError{"bench messages: --messages and --senders must be positive, --transport tcp or onion"}
 	}
-	res, err := benchMessages(ctx, e, *transport, *count, *senders, *rate)
+	res, err := benchMessages(ctx, e, benchMessagesOpts{*transport, *count, *senders, *rate, *profDir})
 	if err != nil {
 		return err
 	}
@@ -62,8 +64,17 @@ func cmdBenchMessages(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func benchMessages(ctx context.Context, e *env, transport string, count, senders int, rate float64) (messagesResult, error) {
-	res := messagesResult{Transport: transport, Messages: count, Rate: rate}
+// benchMessagesOpts are the flags of `warren bench messages`.
+type benchMessagesOpts struct {
+	transport      string
+	count, senders int
+	rate           float64
+	profDir        string // "": no profiles
+}
+
+func benchMessages(ctx context.Context, e *env, o benchMessagesOpts) (messagesResult, error) {
+	transport, senders := o.transport, o.senders
+	res := messagesResult{Transport: transport, Messages: o.count, Rate: o.rate}
 	root, err := os.MkdirTemp("", "warren-bench-")
 	if err != nil {
 		return res, err
@@ -75,6 +86,9 @@ func benchMessages(ctx context.Context, e *env, transport string, count, senders
 	}
 	runArgs, closeNet, err := demoTransport(ctx, e, "bench", root, transport, 5)
 	defer closeNet()
+	if o.profDir != "" {
+		runArgs = append(runArgs, "--cpuprofile", benchProfile)
+	}
 	var nodes []*demoNode
 	if err == nil {
 		nodes, _, err = demoInit(ctx, &env{stdout: io.Discard, stderr: e.stderr}, root, 5, testnetKDF)
@@ -95,10 +109,33 @@ func benchMessages(ctx context.Context, e *env, transport string, count, senders
 	if stopErr := demoStop(&env{stdout: io.Discard, stderr: e.stderr}, "bench", nodes); err == nil {
 		err = stopErr
 	}
+	if o.profDir != "" && err == nil {
+		err = keepProfiles(nodes, o.profDir)
+	}
 	if err != nil {
 		demoShowLogs(e, nodes)
 	}
 	return res, err
+}
+
+// benchProfile is each node's CPU profile, in its state directory.
+const benchProfile = "cpu.prof"
+
+// keepProfiles copies the nodes' CPU profiles to dir as NAME.prof.
+func keepProfiles(nodes []*demoNode, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		b, err := os.ReadFile(filepath.Join(n.dir, benchProfile))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, n.name+".prof"), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // arrivals records when texts reach b's event stream.

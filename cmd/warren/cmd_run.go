@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -59,9 +61,15 @@ func runFlagSet(e *env) (*flag.FlagSet, *runFlags) {
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs, f := runFlagSet(e)
+	profile, args := cutCPUProfile(args)
 	if err := parseRun(fs, args); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(profile, f.dir)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	cfg, err := f.config(e)
 	if err != nil {
 		return err
@@ -102,6 +110,48 @@ func startInterruptible(ctx context.Context, cfg daemon.Config, sig <-chan os.Si
 		}
 	}()
 	return daemon.Start(ctx, cfg)
+}
+
+// cutCPUProfile removes the hidden `--cpuprofile FILE` (or
+// --cpuprofile=FILE) from args: a developer's flag (warren bench messages
+// uses it), not shown in the help.
+func cutCPUProfile(args []string) (string, []string) {
+	var file string
+	rest := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-") || name != "cpuprofile":
+			rest = append(rest, a)
+		case hasVal:
+			file = val
+		case i+1 < len(args):
+			file = args[i+1]
+			i++
+		}
+	}
+	return file, rest
+}
+
+// startCPUProfile writes a CPU profile to file (relative to the state
+// directory dir) until stop; no file, no profile.
+func startCPUProfile(file, dir string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	out, err := os.Create(file)
+	if err != nil {
+		return nil, usageError{"--cpuprofile: " + err.Error()}
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); out.Close() }, nil
 }
 
 func parseRun(fs *flag.FlagSet, args []string) error {

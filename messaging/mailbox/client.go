@@ -83,12 +83,37 @@ func (c *Client) Deposit(ctx context.Context, q QueueID, env []byte) error {
 func (c *Client) Fetch(ctx context.Context, q QueueID, secret Secret, wait time.Duration, limit int) ([]Message, error) {
 	req := wire.Fetch{Queue: q, Secret: secret, Wait: waitSeconds(wait), Max: uint8(min(max(limit, 1), 255))}
 	defer req.Secret.Zero()
+	return c.fetch(ctx, req, req.Max)
+}
+
+// FetchAck acks the messages named in ack (as Ack) and then fetches (as
+// Fetch), in one round trip when ack holds at most 64 IDs (more are
+// acked first in requests of their own). Once it returns, with or without
+// messages, the acked ones are deleted; if it fails, they may or may not
+// be.
+func (c *Client) FetchAck(ctx context.Context, q QueueID, secret Secret, ack []MsgID, wait time.Duration, limit int) ([]Message, error) {
+	if len(ack) == 0 {
+		return c.Fetch(ctx, q, secret, wait, limit)
+	}
+	if n := len(ack) - wire.MaxAck; n > 0 {
+		if err := c.Ack(ctx, q, secret, ack[:n]); err != nil {
+			return nil, err
+		}
+		ack = ack[n:]
+	}
+	req := wire.FetchAck{Queue: q, Secret: secret, Wait: waitSeconds(wait), Max: uint8(min(max(limit, 1), 255)), IDs: ack}
+	defer req.Secret.Zero()
+	return c.fetch(ctx, req, req.Max)
+}
+
+// fetch sends a FETCH or FETCHACK and checks its MSGS answer.
+func (c *Client) fetch(ctx context.Context, req wire.Request, max uint8) ([]Message, error) {
 	resp, err := c.roundTrip(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	msgs, ok := resp.(wire.Msgs)
-	if !ok || len(msgs.Messages) > int(req.Max) {
+	if !ok || len(msgs.Messages) > int(max) {
 		return nil, c.violation()
 	}
 	out := make([]Message, len(msgs.Messages))

@@ -2,93 +2,141 @@ package mailbox
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/warrennet/warren/store"
 )
 
-// depositReq is one deposit waiting for the committer.
-type depositReq struct {
-	d   store.MailboxDeposit
-	res chan depositRes // buffered, 1
+// op is one storage change waiting for the committer: a deposit, or (ack
+// not nil) an acknowledgement.
+type op struct {
+	dep store.MailboxDeposit
+	ack *store.MailboxAcks
+	res chan opRes // buffered, 1
 }
 
-type depositRes struct {
-	r   store.DepositResult
+type opRes struct {
+	r   store.DepositResult // of a deposit
 	err error
 }
 
 var errClosed = errors.New("mailbox: server closed")
 
-// commit hands d to the committer and waits until it is durable (or
-// refused). Deposits arriving together share one transaction and fsync.
-func (s *Server) commit(d store.MailboxDeposit) (store.DepositResult, error) {
-	req, err := s.submit(d)
+// committer is the queue of ops waiting for the next transaction. Safe for
+// concurrent use. Its length is bounded by the streams being served: each
+// has at most maxPipelined ops in it.
+type committer struct {
+	mu     sync.Mutex
+	q      []*op
+	closed bool
+	wake   chan struct{} // capacity 1: the queue is not empty
+}
+
+func newCommitter() *committer { return &committer{wake: make(chan struct{}, 1)} }
+
+// submit hands o to the committer without waiting for it; errClosed once
+// the server closed.
+func (s *Server) submit(o *op) (*op, error) {
+	c := s.cq
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, errClosed
+	}
+	o.res = make(chan opRes, 1)
+	c.q = append(c.q, o)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return o, nil
+}
+
+// commit hands o to the committer and waits until it is durable (or
+// refused). Ops arriving together share one transaction and fsync.
+func (s *Server) commit(o *op) (store.DepositResult, error) {
+	o, err := s.submit(o)
 	if err != nil {
 		return 0, err
 	}
-	return req.wait()
+	return o.wait()
 }
 
-// submit hands d to the committer without waiting for it.
-func (s *Server) submit(d store.MailboxDeposit) (*depositReq, error) {
-	req := &depositReq{d: d, res: make(chan depositRes, 1)}
-	select {
-	case s.depq <- req:
-		return req, nil
-	case <-s.ctx.Done():
-		return nil, errClosed
-	}
-}
-
-// wait returns the committer's answer. The committer answers every
-// request it took (its store call is bounded by StoreTimeout and Close),
-// and may read the deposit until it does.
-func (r *depositReq) wait() (store.DepositResult, error) {
-	res := <-r.res
+// wait returns the committer's answer. The committer answers every op it
+// queued (its store call is bounded by StoreTimeout and Close; at Close it
+// refuses what is left), and may read the op until it does.
+func (o *op) wait() (store.DepositResult, error) {
+	res := <-o.res
 	return res.r, res.err
 }
 
-// commitLoop is the committer: it takes the first waiting deposit, every
-// other one already queued (up to maxBatch), and commits them together.
-func (s *Server) commitLoop() {
-	defer s.workers.Done()
-	for {
-		var first *depositReq
+// take removes up to maxBatch ops from the queue, oldest first.
+func (c *committer) take() []*op {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := min(len(c.q), maxBatch)
+	batch := c.q[:n:n]
+	c.q = c.q[n:]
+	if len(c.q) == 0 {
+		c.q = nil // let the old array go
+	} else {
 		select {
-		case first = <-s.depq:
-		case <-s.ctx.Done():
-			return
-		}
-		s.commitBatch(s.gather(first))
-	}
-}
-
-func (s *Server) gather(first *depositReq) []*depositReq {
-	batch := []*depositReq{first}
-	for len(batch) < maxBatch {
-		select {
-		case r := <-s.depq:
-			batch = append(batch, r)
+		case c.wake <- struct{}{}:
 		default:
-			return batch
 		}
 	}
 	return batch
 }
 
-func (s *Server) commitBatch(batch []*depositReq) {
-	deps := make([]store.MailboxDeposit, len(batch))
-	for i, r := range batch {
-		deps[i] = r.d
+// shut refuses every op still queued and every later submit.
+func (c *committer) shut() {
+	c.mu.Lock()
+	c.closed = true
+	left := c.q
+	c.q = nil
+	c.mu.Unlock()
+	for _, o := range left {
+		o.res <- opRes{err: errClosed}
+	}
+}
+
+// commitLoop is the committer: it takes every op queued (up to maxBatch)
+// and commits them together, acks first.
+func (s *Server) commitLoop() {
+	defer s.workers.Done()
+	defer s.cq.shut()
+	for {
+		select {
+		case <-s.cq.wake:
+		case <-s.ctx.Done():
+			return
+		}
+		if batch := s.cq.take(); len(batch) > 0 {
+			s.commitBatch(batch)
+		}
+	}
+}
+
+func (s *Server) commitBatch(batch []*op) {
+	var deps []store.MailboxDeposit
+	var acks []store.MailboxAcks
+	for _, o := range batch {
+		if o.ack != nil {
+			acks = append(acks, *o.ack)
+		} else {
+			deps = append(deps, o.dep)
+		}
 	}
 	ctx, cancel := s.storeCtx()
 	defer cancel()
-	rs, err := s.cfg.DB.MailboxDeposit(ctx, deps, s.cfg.limits())
-	for i, r := range batch {
-		if err != nil {
-			r.res <- depositRes{err: err}
-		} else {
-			r.res <- depositRes{r: rs[i]}
+	rs, ackErrs, err := s.cfg.DB.MailboxCommit(ctx, acks, deps, s.cfg.limits())
+	for _, o := range batch {
+		res := opRes{err: err}
+		if err == nil && o.ack != nil {
+			res.err, ackErrs = ackErrs[0], ackErrs[1:]
+		} else if err == nil {
+			res.r, rs = rs[0], rs[1:]
 		}
+		o.res <- res
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/warrennet/warren/messaging/mailbox/wire"
 	"github.com/warrennet/warren/onion/circapi"
-	"github.com/warrennet/warren/store"
 )
 
 // conn serves one stream: a reader goroutine reads frames, the serve loop
@@ -97,50 +96,64 @@ func (c *conn) serveOne(in frameIn) bool {
 	return c.write(resp) == nil
 }
 
-// maxPipelined bounds the deposits of one stream committed together.
+// maxPipelined bounds the deposits of one stream waiting for the
+// committer at once.
 const maxPipelined = 64
 
-// serveDeposits commits a deposit together with the deposits the client
-// already pipelined behind it on this stream, then answers them in
-// order: one group commit for the lot instead of one fsync each. A frame
-// that is not a deposit is kept for the next round.
+// inflight is a deposit handed to the committer and not yet answered;
+// buf is its frame, which the committer reads until it answers.
+type inflight struct {
+	m   wire.Deposit
+	o   *op // nil: refused before the committer took it
+	buf []byte
+}
+
+// serveDeposits answers a run of pipelined deposits: each goes to the
+// committer as soon as its frame is read, while earlier ones commit, so the
+// deposits a client pipelines share transactions (one fsync for as many as
+// arrived during the previous commit instead of one each); answers go out
+// in order. A frame that is not a deposit ends the run and is kept for the
+// next round. first's frame is the caller's.
 func (c *conn) serveDeposits(first wire.Deposit) bool {
-	ms := []wire.Deposit{first}
-	var bufs [][]byte
-	defer func() {
-		for _, b := range bufs {
-			clear(b)
+	run := []inflight{c.submitDeposit(first, nil)}
+	ok := true
+	for len(run) > 0 {
+		head := run[0]
+		var frames chan frameIn
+		if ok && c.pending == nil && len(run) < maxPipelined {
+			frames = c.frames
 		}
-	}()
-	for len(ms) < maxPipelined && c.pending == nil {
-		select {
-		case in := <-c.frames:
-			req, err := wire.DecodeRequest(in.b)
-			d, ok := req.(wire.Deposit)
-			if in.err != nil || err != nil || !ok {
-				c.pending = &in
-				break
+		res := opRes{err: errClosed}
+		if head.o != nil {
+			select {
+			case in := <-frames:
+				run = c.nextDeposit(run, in)
+				continue
+			case res = <-head.o.res:
 			}
-			ms, bufs = append(ms, d), append(bufs, in.b)
-			continue
-		default:
 		}
-		break
-	}
-	reqs := make([]*depositReq, len(ms))
-	for i, m := range ms {
-		reqs[i], _ = c.srv.submit(c.srv.depositRow(m))
-	}
-	ok := true // every answer is awaited: the committer reads the frames until then
-	for i, m := range ms {
-		var r store.DepositResult
-		err := errClosed
-		if reqs[i] != nil {
-			r, err = reqs[i].wait()
-		}
-		ok = ok && c.write(c.srv.depositAnswer(m, r, err)) == nil
+		ok = ok && c.write(c.srv.depositAnswer(head.m, res.r, res.err)) == nil
+		clear(head.buf)
+		run = run[1:]
 	}
 	return ok
+}
+
+// nextDeposit hands the frame in to the committer if it is a deposit, and
+// otherwise keeps it for the next round.
+func (c *conn) nextDeposit(run []inflight, in frameIn) []inflight {
+	req, err := wire.DecodeRequest(in.b)
+	d, isDep := req.(wire.Deposit)
+	if in.err != nil || err != nil || !isDep {
+		c.pending = &in
+		return run
+	}
+	return append(run, c.submitDeposit(d, in.b))
+}
+
+func (c *conn) submitDeposit(d wire.Deposit, buf []byte) inflight {
+	o, _ := c.srv.submit(&op{dep: c.srv.depositRow(d)})
+	return inflight{m: d, o: o, buf: buf}
 }
 
 // isMalformed tells a bad frame (header refused, or cut short) from an

@@ -29,8 +29,11 @@
 // expiry). With the client inbox's own deduplication this gives "exactly
 // once" across retries, circuits and mailbox restarts. A deposit is
 // answered OK only after its transaction committed with synchronous=FULL:
-// a restart loses nothing a mailbox acknowledged. Concurrent deposits
-// share a transaction (group commit).
+// a restart loses nothing a mailbox acknowledged. Deposits and acks go
+// through one committer: those that arrive while a transaction commits
+// share the next one (group commit), and the deposits a client pipelines on
+// one stream are handed to it as they are read, answered in order.
+// FETCHACK acks (durably) and then fetches, in one round trip.
 //
 // Quotas (Config): messages and bytes per queue, bytes and queues per
 // mailbox; a deposit over one is ERROR(queue full or mailbox full), a

@@ -28,6 +28,8 @@ func (c *conn) handle(req wire.Request) wire.Response {
 		return c.fetch(m)
 	case wire.Ack:
 		return c.srv.ack(m)
+	case wire.FetchAck:
+		return c.fetchAck(m)
 	case wire.Delete:
 		return c.srv.delete(m)
 	}
@@ -69,7 +71,7 @@ func (s *Server) create(m wire.Create) wire.Response {
 }
 
 func (s *Server) deposit(m wire.Deposit) wire.Response {
-	r, err := s.commit(s.depositRow(m))
+	r, err := s.commit(&op{dep: s.depositRow(m)})
 	return s.depositAnswer(m, r, err)
 }
 
@@ -154,17 +156,35 @@ func emptyMsgs(r wire.Response) bool {
 }
 
 func (s *Server) ack(m wire.Ack) wire.Response {
-	ctx, cancel := s.storeCtx()
-	defer cancel()
-	ids := make([][16]byte, len(m.IDs))
-	for i, id := range m.IDs {
-		ids[i] = id
+	defer m.Secret.Zero()
+	if resp := s.ackIDs(m.Queue, &m.Secret, m.IDs); resp != nil {
+		return resp
 	}
-	if _, err := s.cfg.DB.MailboxAck(ctx, m.Queue, wire.AuthOf(&m.Secret), ids); err != nil {
+	return respOK
+}
+
+// ackIDs deletes the named messages through the committer (so an ack
+// shares its transaction with deposits and other acks); nil means done.
+func (s *Server) ackIDs(q QueueID, secret *Secret, ids []MsgID) wire.Response {
+	raw := make([][16]byte, len(ids))
+	for i, id := range ids {
+		raw[i] = id
+	}
+	if _, err := s.commit(&op{ack: &store.MailboxAcks{Queue: q, Auth: wire.AuthOf(secret), IDs: raw}}); err != nil {
 		return s.storeErr("ack", err)
 	}
 	s.st.acks.Add(1)
-	return respOK
+	return nil
+}
+
+// fetchAck acks, then fetches as a FETCH does; a refused ack is the
+// answer.
+func (c *conn) fetchAck(m wire.FetchAck) wire.Response {
+	defer m.Secret.Zero()
+	if resp := c.srv.ackIDs(m.Queue, &m.Secret, m.IDs); resp != nil {
+		return resp
+	}
+	return c.fetch(m.Fetch())
 }
 
 func (s *Server) delete(m wire.Delete) wire.Response {

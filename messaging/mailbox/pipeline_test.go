@@ -56,3 +56,54 @@ func TestDepositMany(t *testing.T) {
 		}
 	}
 }
+
+// Closing the server under a stream of pipelined deposits ends the run:
+// the client gets an answer or a broken stream, no goroutine is left
+// waiting for the committer (TestMain checks for leaks), and what was
+// answered OK survives a restart.
+func TestCloseDuringPipelinedDeposits(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.QueueMsgs = 10_000 })
+	ctx := context.Background()
+	owner, sender := h.client(), h.client()
+	q, sec := h.create(owner)
+	r := testRand(10)
+	var envs [][]byte
+	for range 64 {
+		envs = append(envs, newEnv(r, 0))
+	}
+	done := make(chan int)
+	go func() {
+		total := 0
+		for {
+			n, err := sender.DepositMany(ctx, q, envs)
+			total += n
+			if err != nil {
+				done <- total
+				return
+			}
+			for _, e := range envs {
+				e[0]++ // new envelopes for the next run
+			}
+		}
+	}()
+	eventually(t, "some deposits", func() bool { return h.srv.Stats().Deposits >= 64 })
+	h.srv.Close()
+	stored := <-done
+	h.db.Close()
+	h.start()
+	owner = h.client()
+	got := 0
+	for {
+		ms := mustFetch(t, owner, q, sec, 0, 255)
+		if len(ms) == 0 {
+			break
+		}
+		got += len(ms)
+		if err := owner.Ack(ctx, q, sec, msgIDs(ms)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got < stored {
+		t.Fatalf("%d deposits were answered OK, %d survived the restart", stored, got)
+	}
+}

@@ -17,7 +17,7 @@ type Server struct {
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
 	waiters *waiters
-	depq    chan *depositReq
+	cq      *committer
 	st      counters
 
 	mu      sync.Mutex
@@ -54,7 +54,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		waiters: newWaiters(cfg.MaxWaiters),
-		depq:    make(chan *depositReq),
+		cq:      newCommitter(),
 		streams: map[circapi.Stream]struct{}{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

@@ -3,6 +3,7 @@ package messenger
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -236,24 +237,29 @@ func requestAnswered(ctx context.Context, tx *sql.Tx, c ContactID, now time.Time
 }
 
 // markDelivered sets the rows of contact c named in ids to Delivered and
-// returns those that changed.
+// returns those that changed (ID, kind, state and times), one statement
+// per ID.
 func markDelivered(ctx context.Context, tx *sql.Tx, c ContactID, ids []MsgID, now time.Time) ([]outRow, error) {
 	var changed []outRow
 	for _, id := range ids {
-		rs, err := queryOut(ctx, tx, `WHERE contact = ? AND id = ? AND state IN (0, 1)`, c[:], id[:])
-		if err != nil {
+		r := outRow{ID: id, Contact: c, State: Delivered, Delivered: now}
+		var created, sent int64
+		err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = 2, delivered = ?1,
+			sent = CASE WHEN sent = 0 THEN ?1 ELSE sent END, envelope = X''
+			WHERE contact = ?2 AND id = ?3 AND state IN (0, 1) RETURNING n, kind, created, sent`,
+			nanos(now), c[:], id[:]).Scan(&r.N, &r.Kind, &created, &sent)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
 			return nil, err
 		}
-		for _, r := range rs {
-			r.State, r.Delivered = Delivered, now
-			if r.Sent.IsZero() {
-				r.Sent = now
-			}
-			if err := setOutState(ctx, tx, &r); err != nil {
+		r.Created, r.Sent = fromNanos(created), fromNanos(sent)
+		if r.Kind == kindReceipt { // a receipt row done is deleted (setOutState)
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE n = ?`, r.N); err != nil {
 				return nil, err
 			}
-			changed = append(changed, r)
 		}
+		changed = append(changed, r)
 	}
 	return changed, nil
 }

@@ -65,8 +65,12 @@ func (m *Messenger) dispatchDue() time.Time {
 }
 
 // senderState: a contact's sender runs; again asks it for one more pass
-// (rows were added while it ran).
-type senderState struct{ again bool }
+// (rows were added while it ran), and so does a signal on wake (buffered,
+// 1) to a sender waiting in settle.
+type senderState struct {
+	again bool
+	wake  chan struct{}
+}
 
 // kickContact makes a sender pass over the contact's outbox: it starts
 // one, or asks the running one for another pass.
@@ -78,11 +82,16 @@ func (m *Messenger) kickContact(id ContactID) {
 	}
 	if st := m.senders[id]; st != nil {
 		st.again = true
+		select {
+		case st.wake <- struct{}{}:
+		default:
+		}
 		return
 	}
-	m.senders[id] = &senderState{}
+	st := &senderState{wake: make(chan struct{}, 1)}
+	m.senders[id] = st
 	m.wg.Add(1)
-	go m.sendContact(id)
+	go m.sendContact(id, st)
 }
 
 // senderDone ends a sender unless another pass was asked for.
@@ -102,7 +111,9 @@ func (m *Messenger) senderDone(id ContactID) bool {
 type sender struct {
 	m       *Messenger
 	id      ContactID
+	st      *senderState
 	streams map[int]*mailboxConn
+	waited  bool // the due rows, all receipts, waited receiptDelay
 }
 
 type mailboxConn struct {
@@ -110,8 +121,8 @@ type mailboxConn struct {
 	close func()
 }
 
-func (m *Messenger) sendContact(id ContactID) {
-	s := &sender{m: m, id: id, streams: map[int]*mailboxConn{}}
+func (m *Messenger) sendContact(id ContactID, st *senderState) {
+	s := &sender{m: m, id: id, st: st, streams: map[int]*mailboxConn{}}
 	defer func() {
 		if r := recover(); r != nil { // a bug here must not stop the daemon
 			m.log.Error("messenger: internal error in a sender", "err", fmt.Sprint(r))
@@ -149,16 +160,45 @@ func (s *sender) pass() bool {
 		return false
 	}
 	due := rows[:0]
+	m.mu.Lock()
 	for _, r := range rows {
+		if _, ok := m.unsaved[r.N]; ok {
+			continue // deposited; its record rides on the next write
+		}
 		if r.NextTry.After(now) {
 			break // a queued message backs off: keep the order
 		}
 		due = append(due, r)
 	}
+	m.mu.Unlock()
 	if len(due) == 0 {
-		return false
+		return s.settle()
 	}
+	if wait := receiptWait(due, now); wait > 0 && !s.waited {
+		s.waited = true    // once: a clock that stands still cannot hold receipts back
+		sleep(m.ctx, wait) // let the receipts of the next batches join
+		return true
+	}
+	s.waited = false
 	return s.depositBatch(due)
+}
+
+// receiptDelay is how long a receipt waits for others to join it when
+// nothing else is due for its contact: a busy recipient deposits the
+// receipts of several received batches in one pipelined run (one
+// mailbox commit), and the contact fetches them together.
+const receiptDelay = 25 * time.Millisecond
+
+// receiptWait is how long to wait before depositing rows: while they are
+// all receipts and the oldest is younger than receiptDelay, until it is
+// not.
+func receiptWait(rows []outRow, now time.Time) time.Duration {
+	for _, r := range rows {
+		if r.Kind != kindReceipt {
+			return 0
+		}
+	}
+	return rows[0].Created.Add(receiptDelay).Sub(now)
 }
 
 // depositBatch deposits rows to one of the contact's mailboxes and
@@ -196,7 +236,8 @@ func (s *sender) depositBatch(rows []outRow) bool {
 
 // record saves the outcome of a deposit run in one transaction: rows[:n]
 // were stored, rows[n] failed with err (if err is not nil), the rest were
-// not tried. It announces the texts whose state changed.
+// not tried. It announces the texts whose state changed. A run without
+// failure is saved by the next write (saveLater).
 func (s *sender) record(c *contact, rows []outRow, n int, err error) bool {
 	m := s.m
 	now := m.cfg.Now()
@@ -216,7 +257,9 @@ func (s *sender) record(c *contact, rows []outRow, n int, err error) bool {
 		}
 		done = rows[:n+1]
 	}
-	if !s.save(done) {
+	if err == nil {
+		s.saveLater(done)
+	} else if !s.save(done) { // at once: the failed row's backoff keeps the order
 		return false
 	}
 	for _, r := range changed {
@@ -284,14 +327,7 @@ func (s *sender) deposited(r *outRow, now time.Time) bool {
 
 // save records rows' new states in one transaction.
 func (s *sender) save(rows []outRow) bool {
-	err := s.m.cfg.DB.Write(s.m.ctx, func(tx *sql.Tx) error {
-		for i := range rows {
-			if err := setOutState(s.m.ctx, tx, &rows[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.m.cfg.DB.WriteGrouped(s.m.ctx, func(tx *sql.Tx) error { return saveRows(s.m.ctx, tx, rows) })
 	if err != nil {
 		s.m.log.Warn("messenger: recording deposits", "err", err)
 		return false
@@ -377,7 +413,7 @@ func (m *Messenger) storeReencrypted(nc *contact, r *outRow, p envelope.Payload)
 	if err != nil {
 		return nil, err
 	}
-	err = m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+	err = m.cfg.DB.WriteGrouped(m.ctx, func(tx *sql.Tx) error {
 		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
 			return err
 		}

@@ -40,7 +40,26 @@
 // against every ID ever processed, the envelope is decrypted, a text is
 // stored once by its random ID (sealed), receipts are queued, the ratchet
 // state is saved; only then is the batch acknowledged (deleted) at the
-// mailbox. A crash in between means a re-fetch that the seen IDs drop.
+// mailbox, in the request that fetches the next batch (FETCHACK: one round
+// trip per batch). A crash or a broken stream in between means a re-fetch
+// that the seen IDs drop (and acknowledge).
+//
+// Receipts that are all a contact's sender has to deposit wait up to
+// 25 ms (receiptDelay) for the receipts of the next batches, so a busy
+// recipient deposits them in one pipelined run.
+//
+// # Writes
+//
+// The hot paths' transactions (queueing texts, recording deposits,
+// storing a received batch) go through a group writer: writes waiting for
+// the database share one transaction and fsync, each in a savepoint of its
+// own, and each returns only once that transaction committed. The record
+// of a successful deposit (a text "sent", a receipt done) waits for no
+// commit: it rides on the next write, or its sender commits it after
+// 20 ms without one, and until then the sender skips those rows. Lost in
+// a crash, it costs a second deposit of the same envelope, which the
+// mailbox answers without storing it; the "sent" event is published at
+// once.
 //
 // # At rest
 //

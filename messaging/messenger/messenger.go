@@ -120,7 +120,8 @@ type Messenger struct {
 	fetchers map[mailboxQueueKey]context.CancelFunc
 	sticky   map[ContactID]int // mailbox index that last worked
 	pending  map[ContactID][]*sendReq
-	pruned   time.Time // last removal of old seen rows
+	unsaved  map[int64]struct{} // outbox rows deposited, their new state not yet committed
+	pruned   time.Time          // last removal of old seen rows
 
 	events hub
 	wake   chan struct{}
@@ -149,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Messenger, error) {
 		contacts: map[ContactID]*contact{}, locks: map[ContactID]*sync.Mutex{},
 		senders: map[ContactID]*senderState{}, fetchers: map[mailboxQueueKey]context.CancelFunc{},
 		sticky: map[ContactID]int{}, pending: map[ContactID][]*sendReq{}, wake: make(chan struct{}, 1),
+		unsaved: map[int64]struct{}{},
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if err := m.load(ctx); err != nil {
@@ -205,6 +207,7 @@ func (m *Messenger) Close() {
 	m.once.Do(func() {
 		m.cancel()
 		m.wg.Wait()
+		m.flushRiders()
 		m.events.close()
 		m.wipeSessions()
 	})

@@ -87,23 +87,17 @@ func (m *Messenger) fetchSession(ctx context.Context, id ContactID, q myQueue, p
 		return false, err
 	}
 	defer closeFn()
+	var ack []mailbox.MsgID // processed, acknowledged with the next fetch
 	for ctx.Err() == nil {
 		cctx, cancel := context.WithTimeout(ctx, m.cfg.FetchWait+callMargin)
-		msgs, err := cl.Fetch(cctx, q.Queue, q.Secret, m.cfg.FetchWait, fetchBatch)
+		msgs, err := cl.FetchAck(cctx, q.Queue, q.Secret, ack, m.cfg.FetchWait, fetchBatch)
 		cancel()
 		if err != nil {
 			return worked, err
 		}
 		worked = true
-		ack, notYet := m.process(ctx, id, msgs)
-		if len(ack) > 0 {
-			cctx, cancel := context.WithTimeout(ctx, callMargin)
-			err := cl.Ack(cctx, q.Queue, q.Secret, ack)
-			cancel()
-			if err != nil {
-				return worked, err
-			}
-		}
+		var notYet bool
+		ack, notYet = m.process(ctx, id, msgs)
 		if notYet {
 			sleep(ctx, notYetPause)
 		}
@@ -151,7 +145,7 @@ func (m *Messenger) process(ctx context.Context, id ContactID, msgs []mailbox.Me
 	defer unlock()
 	in := &inbound{m: m, c: c.clone()}
 	defer in.close()
-	err = m.cfg.DB.Write(ctx, func(tx *sql.Tx) (err error) {
+	err = m.cfg.DB.WriteGrouped(ctx, func(tx *sql.Tx) (err error) {
 		// A bug on this path must not let a received message stop the
 		// daemon: the batch is rolled back and tried again later.
 		defer func() {

@@ -164,7 +164,7 @@ func (m *Messenger) storeBatch(nc *contact, rows []*outRow) error {
 	if err != nil {
 		return err
 	}
-	return m.cfg.DB.Write(m.ctx, func(tx *sql.Tx) error {
+	return m.cfg.DB.WriteGrouped(m.ctx, func(tx *sql.Tx) error {
 		if err := updateContact(m.ctx, tx, nc.ID, sealed); err != nil {
 			return err
 		}

@@ -26,6 +26,8 @@
 //	FETCH   0x03  queue:16 secret:32 wait:u8 max:u8    -> MSGS | ERROR
 //	ACK     0x04  queue:16 secret:32 n:u8 id:16 ×n     -> OK | ERROR
 //	DELETE  0x05  queue:16 secret:32                   -> OK | ERROR
+//	FETCHACK 0x06 queue:16 secret:32 wait:u8 max:u8
+//	              n:u8 id:16 ×n                        -> MSGS | ERROR
 //
 //	CREATED 0x81  queue:16
 //	OK      0x82  (empty)
@@ -34,8 +36,9 @@
 //	              4 malformed, 5 unavailable)
 //
 // envelope lengths are one of envelope.Sizes; wait is at most MaxWait
-// seconds; max is 1..255; an ACK names 1..MaxAck IDs; a MSGS frame holds
-// 0..255 messages and must fit MaxResponseFrame. auth is SHA-256 of the
+// seconds; max is 1..255; an ACK or FETCHACK names 1..MaxAck IDs (a
+// FETCHACK is an ACK, applied first, then a FETCH of the same queue); a
+// MSGS frame holds 0..255 messages and must fit MaxResponseFrame. auth is SHA-256 of the
 // 32-byte secret (AuthOf); a message's id is the first 16 bytes of SHA-256
 // of its envelope (MsgIDOf). The decoders check grammar and bounds only:
 // that a MSGS id matches its envelope is the client's check.

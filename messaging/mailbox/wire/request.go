@@ -8,18 +8,19 @@ import (
 
 // Message types (spec values).
 const (
-	TypeCreate  = 0x01
-	TypeDeposit = 0x02
-	TypeFetch   = 0x03
-	TypeAck     = 0x04
-	TypeDelete  = 0x05
-	TypeCreated = 0x81
-	TypeOK      = 0x82
-	TypeMsgs    = 0x83
-	TypeError   = 0x84
+	TypeCreate   = 0x01
+	TypeDeposit  = 0x02
+	TypeFetch    = 0x03
+	TypeAck      = 0x04
+	TypeDelete   = 0x05
+	TypeFetchAck = 0x06
+	TypeCreated  = 0x81
+	TypeOK       = 0x82
+	TypeMsgs     = 0x83
+	TypeError    = 0x84
 )
 
-// Request is one of Create, Deposit, Fetch, Ack, Delete.
+// Request is one of Create, Deposit, Fetch, Ack, Delete, FetchAck.
 type Request interface{ isRequest() }
 
 // Create asks for a new queue whose capability hashes to Auth.
@@ -47,17 +48,36 @@ type Ack struct {
 	IDs    []MsgID
 }
 
+// FetchAck is an Ack of IDs (1..MaxAck) followed by a Fetch of the same
+// queue, in one request: the mailbox deletes the named messages, durably,
+// and then answers as for the Fetch (MSGS), or ERROR if the ack failed
+// (and then fetched nothing). An owner that fetches in a loop acks each
+// batch with the next fetch: one round trip per batch instead of two.
+type FetchAck struct {
+	Queue  QueueID
+	Secret Secret
+	Wait   uint8
+	Max    uint8
+	IDs    []MsgID
+}
+
+// Fetch returns the Fetch part of m.
+func (m FetchAck) Fetch() Fetch {
+	return Fetch{Queue: m.Queue, Secret: m.Secret, Wait: m.Wait, Max: m.Max}
+}
+
 // Delete removes Queue and its messages.
 type Delete struct {
 	Queue  QueueID
 	Secret Secret
 }
 
-func (Create) isRequest()  {}
-func (Deposit) isRequest() {}
-func (Fetch) isRequest()   {}
-func (Ack) isRequest()     {}
-func (Delete) isRequest()  {}
+func (Create) isRequest()   {}
+func (Deposit) isRequest()  {}
+func (Fetch) isRequest()    {}
+func (Ack) isRequest()      {}
+func (Delete) isRequest()   {}
+func (FetchAck) isRequest() {}
 
 // AppendRequest appends m's frame to dst. It refuses (ErrInvalid) a
 // message the decoder would refuse.
@@ -72,6 +92,8 @@ func AppendRequest(dst []byte, m Request) ([]byte, error) {
 		return appendFetch(dst, m)
 	case Ack:
 		return appendAck(dst, m)
+	case FetchAck:
+		return appendFetchAck(dst, m)
 	case Delete:
 		dst, start := beginFrame(dst, TypeDelete)
 		dst = append(append(dst, m.Queue[:]...), m.Secret[:]...)
@@ -112,6 +134,19 @@ func appendAck(dst []byte, m Ack) ([]byte, error) {
 	return endFrame(dst, start), nil
 }
 
+func appendFetchAck(dst []byte, m FetchAck) ([]byte, error) {
+	if m.Wait > MaxWait || m.Max == 0 || len(m.IDs) == 0 || len(m.IDs) > MaxAck {
+		return nil, ErrInvalid
+	}
+	dst, start := beginFrame(dst, TypeFetchAck)
+	dst = append(append(dst, m.Queue[:]...), m.Secret[:]...)
+	dst = append(dst, m.Wait, m.Max, byte(len(m.IDs)))
+	for _, id := range m.IDs {
+		dst = append(dst, id[:]...)
+	}
+	return endFrame(dst, start), nil
+}
+
 // DecodeRequest parses one whole frame (header included) sent to a
 // mailbox. It returns nil and an error for anything but exactly one
 // canonical request frame of at most MaxRequestFrame bytes.
@@ -132,6 +167,8 @@ func DecodeRequest(frame []byte) (Request, error) {
 		m = decodeAck(r)
 	case TypeDelete:
 		m = Delete{Queue: r.queue(), Secret: r.secret()}
+	case TypeFetchAck:
+		m = decodeFetchAck(r)
 	default:
 		return nil, ErrMalformed
 	}
@@ -151,14 +188,25 @@ func decodeFetch(r *reader) Fetch {
 
 func decodeAck(r *reader) Ack {
 	m := Ack{Queue: r.queue(), Secret: r.secret()}
-	n := int(r.u8())
-	if n == 0 || n > MaxAck {
-		r.err = true
-		return m
-	}
-	m.IDs = make([]MsgID, n)
-	for i := range m.IDs {
-		m.IDs[i] = r.msgID()
-	}
+	m.IDs = r.ackIDs()
 	return m
+}
+
+func decodeFetchAck(r *reader) FetchAck {
+	f := decodeFetch(r)
+	return FetchAck{Queue: f.Queue, Secret: f.Secret, Wait: f.Wait, Max: f.Max, IDs: r.ackIDs()}
+}
+
+// ackIDs reads an ACK's count (1..MaxAck) and IDs.
+func (r *reader) ackIDs() []MsgID {
+	n := int(r.u8())
+	if r.err || n == 0 || n > MaxAck {
+		r.err = true
+		return nil
+	}
+	ids := make([]MsgID, n)
+	for i := range ids {
+		ids[i] = r.msgID()
+	}
+	return ids
 }

@@ -25,6 +25,8 @@ func requests() []Request {
 		Ack{Queue: q, Secret: s, IDs: []MsgID{{1}}},
 		Ack{Queue: q, Secret: s, IDs: make([]MsgID, MaxAck)},
 		Delete{Queue: q, Secret: s},
+		FetchAck{Queue: q, Secret: s, Wait: 0, Max: 1, IDs: []MsgID{{1}}},
+		FetchAck{Queue: q, Secret: s, Wait: MaxWait, Max: 255, IDs: make([]MsgID, MaxAck)},
 	}
 }
 
@@ -198,6 +200,10 @@ func TestBadFields(t *testing.T) {
 		"fetch max 0":      Fetch{Secret: s, Max: 0},
 		"ack none":         Ack{Secret: s},
 		"ack 65":           Ack{Secret: s, IDs: make([]MsgID, MaxAck+1)},
+		"fetchack none":    FetchAck{Secret: s, Max: 1},
+		"fetchack 65":      FetchAck{Secret: s, Max: 1, IDs: make([]MsgID, MaxAck+1)},
+		"fetchack wait 61": FetchAck{Secret: s, Wait: MaxWait + 1, Max: 1, IDs: []MsgID{{1}}},
+		"fetchack max 0":   FetchAck{Secret: s, IDs: []MsgID{{1}}},
 	} {
 		if _, err := AppendRequest(nil, m); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: encoded (%v)", name, err)
@@ -218,7 +224,14 @@ func TestBadFields(t *testing.T) {
 	ack[HeaderLen+1+QueueIDLen+SecretLen] = 0 // count 0
 	dep := mustReq(t, Deposit{Envelope: env(envelope.Sizes[0], 1)})
 	binary.BigEndian.PutUint16(dep[HeaderLen+1+QueueIDLen:], uint16(envelope.Sizes[0]-1))
-	for name, b := range map[string][]byte{"wait": fetch, "ack count": ack, "deposit len": dep} {
+	fa := mustReq(t, FetchAck{Secret: s, Max: 1, IDs: []MsgID{{1}}})
+	fa[HeaderLen+1+QueueIDLen+SecretLen+2] = 0 // count 0
+	fa65 := mustReq(t, FetchAck{Secret: s, Max: 1, IDs: make([]MsgID, MaxAck)})
+	fa65[HeaderLen+1+QueueIDLen+SecretLen+2] = MaxAck + 1 // count 65 (the frame has room)
+	faMax := mustReq(t, FetchAck{Secret: s, Max: 1, IDs: []MsgID{{1}}})
+	faMax[HeaderLen+1+QueueIDLen+SecretLen+1] = 0 // max 0
+	for name, b := range map[string][]byte{"wait": fetch, "ack count": ack, "deposit len": dep,
+		"fetchack count 0": fa, "fetchack count 65": fa65, "fetchack max 0": faMax} {
 		if m, err := DecodeRequest(b); err == nil || m != nil {
 			t.Errorf("%s: decoded", name)
 		}
