@@ -218,6 +218,7 @@ func (db *DB) SchemaVersion() int { return db.version }
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.closed.Store(true)
+		db.group.closeRiders()
 		errR := db.r.Close()
 		errW := db.w.Close()
 		db.closeErr = errors.Join(errR, errW)

@@ -32,6 +32,7 @@ type group struct {
 	queue   []*groupOp
 	riders  []*groupOp
 	active  bool // a leader is running
+	closed  bool // DB.Close answered the riders; WriteLater refuses
 	batches atomic.Uint64
 }
 
@@ -85,6 +86,10 @@ func (db *DB) WriteLater(fn func(*sql.Tx) error, done func(error)) bool {
 	g := &db.group
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.closed {
+		safeLater(done, ErrClosed)
+		return false
+	}
 	g.riders = append(g.riders, &groupOp{fn: fn, later: done})
 	return len(g.riders) >= maxRiders
 }
@@ -114,47 +119,88 @@ func (g *group) runBatch(lead *groupOp) {
 	batch := append(g.riders, g.queue[:n]...)
 	g.riders, g.queue = nil, append([]*groupOp(nil), g.queue[n:]...)
 	g.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
-	defer cancel()
-	var err error
-	if len(batch) == 1 { // alone: no savepoint needed
-		err = g.db.Write(ctx, func(tx *sql.Tx) error { batch[0].err = call(batch[0].fn, tx); return batch[0].err })
-	} else {
-		err = g.db.Write(ctx, func(tx *sql.Tx) error { return runOps(ctx, tx, batch) })
-	}
+	g.commit(batch)
 	g.batches.Add(1)
 	for _, o := range batch {
-		if err != nil && o.err == nil {
-			o.err = err
-		}
 		switch {
 		case o == lead:
 		case o.later != nil:
-			o.later(o.err)
+			safeLater(o.later, o.err)
 		default:
 			o.done <- false
 		}
 	}
 }
 
-// runOps runs each write in its own savepoint. An error that leaves the
-// transaction unusable (the savepoint cannot be rolled back to) fails the
-// whole batch.
-func runOps(ctx context.Context, tx *sql.Tx, batch []*groupOp) error {
-	for _, o := range batch {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT grouped`); err != nil {
+// commit runs batch in one transaction and sets every write's err. A
+// write whose failure took the whole transaction with it (SQLite rolls
+// back everything when an interrupted statement, say one whose context
+// ended, was writing) keeps its error and the others run again without it
+// in a new transaction: one write's failure stays its own.
+func (g *group) commit(batch []*groupOp) {
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	for pending := batch; len(pending) > 0; {
+		bad := -1
+		err := g.db.Write(ctx, func(tx *sql.Tx) error {
+			if len(pending) == 1 { // alone: no savepoint needed
+				pending[0].err = call(pending[0].fn, tx)
+				return pending[0].err
+			}
+			var err error
+			bad, err = runOps(ctx, tx, pending)
 			return err
+		})
+		if bad >= 0 && ctx.Err() == nil {
+			pending = append(pending[:bad:bad], pending[bad+1:]...)
+			continue
+		}
+		for _, o := range pending {
+			if err != nil && o.err == nil {
+				o.err = err
+			}
+		}
+		return
+	}
+}
+
+// runOps runs each write in its own savepoint, setting its err. If a
+// failed write leaves the transaction unusable (its savepoint cannot be
+// rolled back to), runOps returns that write's index and an error; else
+// -1 and the first error of the savepoint statements themselves.
+func runOps(ctx context.Context, tx *sql.Tx, batch []*groupOp) (int, error) {
+	for i, o := range batch {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT grouped`); err != nil {
+			return -1, err
 		}
 		if o.err = call(o.fn, tx); o.err != nil {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO grouped`); err != nil {
-				return fmt.Errorf("store: group commit: %w", errors.Join(o.err, err))
+				return i, fmt.Errorf("store: group commit: %w", errors.Join(o.err, err))
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE grouped`); err != nil {
-			return err
+			return -1, err
 		}
 	}
-	return nil
+	return -1, nil
+}
+
+// safeLater calls a rider's callback; a panic in it must not leave the
+// writes after it unanswered.
+func safeLater(done func(error), err error) {
+	defer func() { _ = recover() }()
+	done(err)
+}
+
+// closeRiders answers the riders still waiting with ErrClosed (DB.Close).
+func (g *group) closeRiders() {
+	g.mu.Lock()
+	riders := g.riders
+	g.riders, g.closed = nil, true
+	g.mu.Unlock()
+	for _, o := range riders {
+		safeLater(o.later, ErrClosed)
+	}
 }
 
 // handOff passes the lead to the oldest queued write, or ends it.

@@ -177,3 +177,16 @@ func TestWriteLaterRides(t *testing.T) {
 		t.Fatalf("FlushLater with nothing pending: %v", err)
 	}
 }
+
+// TestWriteLaterAtClose: riders still waiting when the store closes hear
+// ErrClosed; a rider queued after Close hears it at once.
+func TestWriteLaterAtClose(t *testing.T) {
+	db, _ := openTest(t)
+	var got []error
+	db.WriteLater(func(*sql.Tx) error { return nil }, func(err error) { got = append(got, err) })
+	db.Close()
+	db.WriteLater(func(*sql.Tx) error { return nil }, func(err error) { got = append(got, err) })
+	if len(got) != 2 || !errors.Is(got[0], ErrClosed) || !errors.Is(got[1], ErrClosed) {
+		t.Fatalf("riders at and after Close: %v", got)
+	}
+}

@@ -70,13 +70,24 @@ func (o *op) wait() (store.DepositResult, error) {
 	return res.r, res.err
 }
 
-// take removes up to maxBatch ops from the queue, oldest first.
+// take removes up to maxBatch ops from the queue: every ack queued
+// first (an owner's ack must not wait behind a flood of anonymous
+// deposits), then deposits, oldest first.
 func (c *committer) take() []*op {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := min(len(c.q), maxBatch)
-	batch := c.q[:n:n]
-	c.q = c.q[n:]
+	batch := make([]*op, 0, min(len(c.q), maxBatch))
+	rest := c.q[:0]
+	for _, o := range c.q {
+		if o.ack != nil && len(batch) < maxBatch {
+			batch = append(batch, o)
+		} else {
+			rest = append(rest, o)
+		}
+	}
+	n := min(len(rest), maxBatch-len(batch))
+	batch = append(batch, rest[:n]...)
+	c.q = append([]*op(nil), rest[n:]...)
 	if len(c.q) == 0 {
 		c.q = nil // let the old array go
 	} else {

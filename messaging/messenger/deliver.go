@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -151,6 +152,12 @@ func (s *sender) pass() bool {
 	m := s.m
 	var rows []outRow
 	now := m.cfg.Now()
+	// The rows deposited whose record has not committed yet, taken
+	// before the read: one whose record commits meanwhile is read in its
+	// new state or skipped, never deposited twice.
+	m.mu.Lock()
+	unsaved := maps.Clone(m.unsaved)
+	m.mu.Unlock()
 	err := m.cfg.DB.Read(m.ctx, func(tx *sql.Tx) error {
 		var err error
 		rows, err = pendingOut(m.ctx, tx, s.id, now, sendBatch)
@@ -160,9 +167,8 @@ func (s *sender) pass() bool {
 		return false
 	}
 	due := rows[:0]
-	m.mu.Lock()
 	for _, r := range rows {
-		if _, ok := m.unsaved[r.N]; ok {
+		if _, ok := unsaved[r.N]; ok {
 			continue // deposited; its record rides on the next write
 		}
 		if r.NextTry.After(now) {
@@ -170,7 +176,6 @@ func (s *sender) pass() bool {
 		}
 		due = append(due, r)
 	}
-	m.mu.Unlock()
 	if len(due) == 0 {
 		return s.settle()
 	}
