@@ -30,17 +30,28 @@ type committer struct {
 	q      []*op
 	closed bool
 	wake   chan struct{} // capacity 1: the queue is not empty
+	room   chan struct{} // a token per deposit queued or committing (maxQueued)
 }
 
-func newCommitter() *committer { return &committer{wake: make(chan struct{}, 1)} }
+func newCommitter() *committer {
+	return &committer{wake: make(chan struct{}, 1), room: make(chan struct{}, maxQueued)}
+}
 
 // submit hands o to the committer without waiting for it; errClosed once
 // the server closed.
 func (s *Server) submit(o *op) (*op, error) {
 	c := s.cq
+	if o.ack == nil { // a deposit waits for room; acks are small
+		select {
+		case c.room <- struct{}{}:
+		case <-s.ctx.Done():
+			return nil, errClosed
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
+		c.release(o)
 		return nil, errClosed
 	}
 	o.res = make(chan opRes, 1)
@@ -107,7 +118,15 @@ func (c *committer) shut() {
 	c.q = nil
 	c.mu.Unlock()
 	for _, o := range left {
+		c.release(o)
 		o.res <- opRes{err: errClosed}
+	}
+}
+
+// release frees a deposit's room once it is answered.
+func (c *committer) release(o *op) {
+	if o.ack == nil {
+		<-c.room
 	}
 }
 
@@ -148,6 +167,7 @@ func (s *Server) commitBatch(batch []*op) {
 		} else if err == nil {
 			res.r, rs = rs[0], rs[1:]
 		}
+		s.cq.release(o)
 		o.res <- res
 	}
 }

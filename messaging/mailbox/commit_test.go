@@ -1,7 +1,9 @@
 package mailbox
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/warrennet/warren/store"
 )
@@ -26,5 +28,39 @@ func TestAcksJumpTheQueue(t *testing.T) {
 		if o == ack {
 			t.Fatal("the ack is still queued")
 		}
+	}
+}
+
+// TestDepositsWaitForRoom: with maxQueued deposits waiting for the
+// committer, the next one waits (its stream stops reading) until one is
+// answered; acks never wait.
+func TestDepositsWaitForRoom(t *testing.T) {
+	s := &Server{cq: newCommitter()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	defer s.cancel()
+	for range maxQueued {
+		if _, err := s.submit(&op{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.submit(&op{ack: &store.MailboxAcks{}}); err != nil {
+		t.Fatalf("an ack waited for room: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.submit(&op{}); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("deposit %d queued at once (%v)", maxQueued+1, err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	first := s.cq.q[0] // the committer answers one deposit
+	s.cq.q = s.cq.q[1:]
+	s.cq.release(first)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s.cq.shut() // answers the rest: every token is back
+	if n := len(s.cq.room); n != 0 {
+		t.Fatalf("%d tokens held after shut", n)
 	}
 }

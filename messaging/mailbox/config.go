@@ -36,6 +36,11 @@ const (
 	expiryGrain = 60
 	// maxBatch bounds the deposits committed in one transaction.
 	maxBatch = 256
+	// maxQueued bounds the deposits waiting for the committer, from all
+	// streams (each holds its envelope, ≤ 15.5 KiB: ≤ 64 MiB in all); a
+	// stream's next deposit waits for room, which stops its reads and,
+	// through the circuit's flow control, its sender.
+	maxQueued = 4096
 	// sweepBatch bounds the rows one sweep transaction removes.
 	sweepBatch = 512
 )
