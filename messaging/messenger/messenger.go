@@ -213,9 +213,11 @@ func (m *Messenger) Close() {
 	})
 }
 
-// wipeSessions zeroes the live ratchet sessions (keys do not outlive the
-// messenger in memory), each under its contact's lock: a Send still
-// running finishes first, a later one fails on the closed session.
+// wipeSessions zeroes the live ratchet sessions and the contacts' encoded
+// sessions and invitation keys (the current ones: encodings a contact
+// replaced earlier are garbage the collector frees without zeroing), each
+// under its contact's lock: a Send still running finishes first, a later
+// one fails on the closed session.
 func (m *Messenger) wipeSessions() {
 	m.mu.Lock()
 	ids := make([]ContactID, 0, len(m.contacts))
@@ -231,6 +233,8 @@ func (m *Messenger) wipeSessions() {
 		if c.sess != nil {
 			c.sess.Close()
 		}
+		clear(c.Session)
+		clear(c.InviteKeys)
 		unlock()
 	}
 }
