@@ -12,7 +12,6 @@ import (
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
 	"github.com/warrennet/warren/cmd/warren/internal/daemon"
-	"github.com/warrennet/warren/messaging/ledger"
 	"github.com/warrennet/warren/overlay/genesis"
 	"github.com/warrennet/warren/overlay/identity"
 )
@@ -54,27 +53,15 @@ func demoGenesis(count int) (*genesis.Genesis, []*identity.Keyring, []ed25519.Pr
 	if count < 5 {
 		return g, keys, votes, nil, nil
 	}
-	dl := &demoLedger{words: map[string]string{}, validators: map[int]bool{}}
-	for i := 1; i <= demoValidatorsN; i++ {
-		vk, err := daemon.NewVoteKey(rand.Reader)
-		if err != nil {
-			return nil, nil, nil, nil, err
-		}
-		votes[i], dl.validators[i] = vk, true
-		g.Validators = append(g.Validators, genesis.Validator{Key: daemon.VotePublic(vk), NodeID: keys[i].NodeID(), Name: nodeName(i)})
+	votes, words, err := addPayments(g, keys, span(1, demoValidatorsN), nodeName, []uint64{demoGrants["a"], demoGrants["b"]})
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
-	var grants []daemon.Grant
-	for _, user := range []string{"a", "b"} {
-		words, addr, err := daemon.NewSeedWords(rand.Reader)
-		if err != nil {
-			return nil, nil, nil, nil, err
-		}
-		dl.words[user] = strings.Join(words, " ")
-		grants = append(grants, daemon.Grant{Address: addr, Amount: demoGrants[user]})
+	dl := &demoLedger{words: map[string]string{"a": words[0], "b": words[1]}, validators: map[int]bool{}}
+	for i := range votes {
+		dl.validators[i] = votes[i] != nil
 	}
-	var err error
-	g.Ledger, err = daemon.MakeLedgerGenesis(ledger.Params{MinFee: 1, Dust: 1}, grants, rand.Reader)
-	return g, keys, votes, dl, err
+	return g, keys, votes, dl, nil
 }
 
 func nodeName(i int) string { return string(rune('a' + i)) }

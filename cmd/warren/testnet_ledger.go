@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/warrennet/warren/cmd/warren/internal/api"
 	"github.com/warrennet/warren/cmd/warren/internal/daemon"
-	"github.com/warrennet/warren/messaging/ledger"
 	"github.com/warrennet/warren/overlay/genesis"
 	"github.com/warrennet/warren/overlay/identity"
 )
@@ -40,27 +38,15 @@ func (t *testnet) addLedger(g *genesis.Genesis, keys []*identity.Keyring) (*test
 	if t.count < testnetMinNodes {
 		return nil, nil
 	}
-	l := &testnetLedger{votes: make([]ed25519.PrivateKey, t.count), words: make([]string, t.count)}
-	for i := 1; i <= testnetValidators; i++ {
-		vk, err := daemon.NewVoteKey(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		l.votes[i] = vk
-		g.Validators = append(g.Validators, genesis.Validator{Key: daemon.VotePublic(vk), NodeID: keys[i].NodeID(), Name: testnetName(i)})
+	amounts := make([]uint64, t.count)
+	for i := range amounts {
+		amounts[i] = testnetCoins
 	}
-	grants := make([]daemon.Grant, t.count)
-	for i := range t.count {
-		words, addr, err := daemon.NewSeedWords(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		l.words[i] = strings.Join(words, " ")
-		grants[i] = daemon.Grant{Address: addr, Amount: testnetCoins}
+	votes, words, err := addPayments(g, keys, span(1, testnetValidators), testnetName, amounts)
+	if err != nil {
+		return nil, err
 	}
-	var err error
-	g.Ledger, err = daemon.MakeLedgerGenesis(ledger.Params{MinFee: 1, Dust: 1}, grants, rand.Reader)
-	return l, err
+	return &testnetLedger{votes: votes, words: words}, nil
 }
 
 func testnetName(i int) string { return fmt.Sprintf("n%02d", i+1) }
