@@ -80,76 +80,25 @@ func appendBlob(dst, b []byte) []byte {
 	return append(binary.BigEndian.AppendUint16(dst, uint16(len(b))), b...)
 }
 
-// reader walks one frame's body. Every take is bounds-checked; once a
-// take fails, err stays set and later takes return nil.
-type reader struct {
-	b   []byte
-	off int
-	err bool
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err || n < 0 || len(r.b)-r.off < n {
-		r.err = true
-		return nil
-	}
-	s := r.b[r.off : r.off+n : r.off+n]
-	r.off += n
-	return s
-}
-
-func (r *reader) u8() int {
-	s := r.take(1)
-	if s == nil {
-		return 0
-	}
-	return int(s[0])
-}
-
-// blob reads len:u16 and that many bytes, at most max.
-func (r *reader) blob(max int) []byte {
-	s := r.take(2)
-	if s == nil {
-		return nil
-	}
-	n := int(binary.BigEndian.Uint16(s))
-	if n > max {
-		r.err = true
-		return nil
-	}
-	return r.take(n)
-}
-
-// fail marks the body malformed if err is not nil.
-func (r *reader) fail(err error) {
-	if err != nil {
-		r.err = true
-	}
-}
+// reader walks one frame's body (cellframe.Body) with the ledger's
+// field readers.
+type reader struct{ cellframe.Body }
 
 // open checks a whole frame's header against its length and max, and
 // returns a reader positioned after the type byte, and the type.
 func open(frame []byte, max int) (*reader, byte, error) {
-	total, err := FrameLen(frame, max)
+	b, typ, err := cellframe.Open(frame, max, ErrMalformed, ErrTooLarge)
 	if err != nil {
 		return nil, 0, err
 	}
-	if total != len(frame) {
-		return nil, 0, ErrMalformed
-	}
-	return &reader{b: frame, off: HeaderLen + 1}, frame[HeaderLen], nil
+	return &reader{b}, typ, nil
 }
 
 // finish checks that the body was well formed and that what follows it is
-// exactly the canonical zero padding, padded(r.off) bytes in all.
+// exactly the canonical zero padding, padded(r.Off) bytes in all.
 func (r *reader) finish(padded func(int) int) error {
-	if r.err || padded(r.off) != len(r.b) {
+	if !r.Finish(padded) {
 		return ErrMalformed
-	}
-	for _, c := range r.b[r.off:] {
-		if c != 0 {
-			return ErrMalformed
-		}
 	}
 	return nil
 }

@@ -122,7 +122,7 @@ func DecodeRequest(frame []byte) (Request, error) {
 	case TypeApply:
 		m = Apply{Cert: r.cert()}
 	case TypeFeed:
-		m = Feed{After: r.position(r.blob(8))}
+		m = Feed{After: r.position(r.Blob(8))}
 	default:
 		return nil, ErrMalformed
 	}
@@ -133,34 +133,34 @@ func DecodeRequest(frame []byte) (Request, error) {
 }
 
 func (r *reader) order() *ledger.SignedOrder {
-	b := r.blob(ledger.MaxSignedOrderSize)
-	if r.err {
+	b := r.Blob(ledger.MaxSignedOrderSize)
+	if r.Err {
 		return nil
 	}
 	so, err := ledger.UnmarshalSignedOrder(b)
-	r.fail(err)
+	r.Fail(err)
 	return so
 }
 
 func (r *reader) cert() *ledger.Certificate {
-	b := r.blob(ledger.MaxCertificateSize)
-	if r.err {
+	b := r.Blob(ledger.MaxCertificateSize)
+	if r.Err {
 		return nil
 	}
 	c, err := ledger.UnmarshalCertificate(b)
-	r.fail(err)
+	r.Fail(err)
 	return c
 }
 
 // position reads an 8-byte feed position (b from a blob of exactly 8).
 func (r *reader) position(b []byte) uint64 {
-	if r.err || len(b) != 8 {
-		r.err = true
+	if r.Err || len(b) != 8 {
+		r.Err = true
 		return 0
 	}
 	p := binary.BigEndian.Uint64(b)
 	if p > MaxFeedPosition {
-		r.err = true
+		r.Err = true
 		return 0
 	}
 	return p

@@ -165,8 +165,8 @@ func DecodeResponse(frame []byte) (Response, error) {
 	case TypeCerts:
 		m = r.certs()
 	case TypeError:
-		m = Error{Code: ErrorCode(r.u8())}
-		r.fail(codeErr(m.(Error).Code))
+		m = Error{Code: ErrorCode(r.U8())}
+		r.Fail(codeErr(m.(Error).Code))
 	default:
 		return nil, ErrMalformed
 	}
@@ -185,23 +185,23 @@ func codeErr(c ErrorCode) error {
 
 func (r *reader) votes() Votes {
 	var m Votes
-	nv := r.u8()
+	nv := r.U8()
 	if nv > ledger.MaxValidators {
-		r.err = true
+		r.Err = true
 		return m
 	}
 	for range nv {
-		if m.Votes = append(m.Votes, r.vote()); r.err {
+		if m.Votes = append(m.Votes, r.vote()); r.Err {
 			return Votes{}
 		}
 	}
-	nr := r.u8()
+	nr := r.U8()
 	if nr > ledger.MaxValidators {
-		r.err = true
+		r.Err = true
 		return Votes{}
 	}
 	for range nr {
-		if m.Refusals = append(m.Refusals, r.refusal()); r.err {
+		if m.Refusals = append(m.Refusals, r.refusal()); r.Err {
 			return Votes{}
 		}
 	}
@@ -209,22 +209,22 @@ func (r *reader) votes() Votes {
 }
 
 func (r *reader) vote() *ledger.Vote {
-	b := r.take(ledger.VoteSize)
-	if r.err {
+	b := r.Take(ledger.VoteSize)
+	if r.Err {
 		return nil
 	}
 	v, err := ledger.UnmarshalVote(b)
-	r.fail(err)
+	r.Fail(err)
 	return v
 }
 
 func (r *reader) refusal() *ledger.Refusal {
-	b := r.blob(ledger.MaxRefusalSize)
-	if r.err {
+	b := r.Blob(ledger.MaxRefusalSize)
+	if r.Err {
 		return nil
 	}
 	rf, err := ledger.UnmarshalRefusal(b)
-	r.fail(err)
+	r.Fail(err)
 	return rf
 }
 
@@ -248,23 +248,15 @@ func appendCerts(dst []byte, m Certs) ([]byte, int, error) {
 
 func (r *reader) certs() Certs {
 	var m Certs
-	m.Next, m.Last = r.u64(), r.u64()
+	m.Next, m.Last = r.U64(), r.U64()
 	if m.Next > m.Last || m.Last > MaxFeedPosition {
-		r.err = true
+		r.Err = true
 	}
-	n := r.u8()
+	n := r.U8()
 	for range n {
-		if m.Certs = append(m.Certs, r.cert()); r.err {
+		if m.Certs = append(m.Certs, r.cert()); r.Err {
 			return Certs{}
 		}
 	}
 	return m
-}
-
-func (r *reader) u64() uint64 {
-	s := r.take(8)
-	if s == nil {
-		return 0
-	}
-	return binary.BigEndian.Uint64(s)
 }

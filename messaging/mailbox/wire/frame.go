@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/binary"
 	"errors"
 
 	"github.com/warrennet/warren/messaging/cellframe"
@@ -63,77 +62,39 @@ func endFrame(dst []byte, start int) []byte {
 	return cellframe.End(dst, start, paddedLen(len(dst)-start))
 }
 
-// reader walks one frame's body. Every take is bounds-checked; once a
-// take fails, err stays set and later takes return zero values.
-type reader struct {
-	b   []byte
-	off int
-	err bool
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err || n < 0 || len(r.b)-r.off < n {
-		r.err = true
-		return nil
-	}
-	s := r.b[r.off : r.off+n : r.off+n]
-	r.off += n
-	return s
-}
-
-func (r *reader) u8() byte {
-	s := r.take(1)
-	if s == nil {
-		return 0
-	}
-	return s[0]
-}
-
-func (r *reader) u16() int {
-	s := r.take(2)
-	if s == nil {
-		return 0
-	}
-	return int(binary.BigEndian.Uint16(s))
-}
+// reader walks one frame's body (cellframe.Body) with the mailbox's
+// field readers.
+type reader struct{ cellframe.Body }
 
 func (r *reader) envelope() []byte {
-	n := r.u16()
-	if r.err || !envelope.ValidSize(n) {
-		r.err = true
+	n := r.U16()
+	if r.Err || !envelope.ValidSize(n) {
+		r.Err = true
 		return nil
 	}
-	return r.take(n)
+	return r.Take(n)
 }
 
-func (r *reader) queue() (q QueueID) { copy(q[:], r.take(QueueIDLen)); return q }
-func (r *reader) secret() (s Secret) { copy(s[:], r.take(SecretLen)); return s }
-func (r *reader) auth() (a AuthHash) { copy(a[:], r.take(AuthLen)); return a }
-func (r *reader) msgID() (m MsgID)   { copy(m[:], r.take(MsgIDLen)); return m }
+func (r *reader) queue() (q QueueID) { copy(q[:], r.Take(QueueIDLen)); return q }
+func (r *reader) secret() (s Secret) { copy(s[:], r.Take(SecretLen)); return s }
+func (r *reader) auth() (a AuthHash) { copy(a[:], r.Take(AuthLen)); return a }
+func (r *reader) msgID() (m MsgID)   { copy(m[:], r.Take(MsgIDLen)); return m }
 
 // open checks a whole frame's header against its length and max, and
 // returns a reader positioned after the type byte, and the type.
 func open(frame []byte, max int) (*reader, byte, error) {
-	total, err := FrameLen(frame, max)
+	b, typ, err := cellframe.Open(frame, max, ErrMalformed, ErrTooLarge)
 	if err != nil {
 		return nil, 0, err
 	}
-	if total != len(frame) {
-		return nil, 0, ErrMalformed
-	}
-	return &reader{b: frame, off: HeaderLen + 1}, frame[HeaderLen], nil
+	return &reader{b}, typ, nil
 }
 
 // finish checks that the body was well formed and that what follows it is
 // exactly the canonical zero padding.
 func (r *reader) finish() error {
-	if r.err || paddedLen(r.off) != len(r.b) {
+	if !r.Finish(paddedLen) {
 		return ErrMalformed
-	}
-	for _, c := range r.b[r.off:] {
-		if c != 0 {
-			return ErrMalformed
-		}
 	}
 	return nil
 }

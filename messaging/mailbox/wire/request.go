@@ -179,9 +179,9 @@ func DecodeRequest(frame []byte) (Request, error) {
 }
 
 func decodeFetch(r *reader) Fetch {
-	m := Fetch{Queue: r.queue(), Secret: r.secret(), Wait: r.u8(), Max: r.u8()}
+	m := Fetch{Queue: r.queue(), Secret: r.secret(), Wait: r.U8(), Max: r.U8()}
 	if m.Wait > MaxWait || m.Max == 0 {
-		r.err = true
+		r.Err = true
 	}
 	return m
 }
@@ -199,9 +199,9 @@ func decodeFetchAck(r *reader) FetchAck {
 
 // ackIDs reads an ACK's count (1..MaxAck) and IDs.
 func (r *reader) ackIDs() []MsgID {
-	n := int(r.u8())
-	if r.err || n == 0 || n > MaxAck {
-		r.err = true
+	n := int(r.U8())
+	if r.Err || n == 0 || n > MaxAck {
+		r.Err = true
 		return nil
 	}
 	ids := make([]MsgID, n)

@@ -116,9 +116,9 @@ func DecodeResponse(frame []byte) (Response, error) {
 	case TypeMsgs:
 		m = decodeMsgs(r)
 	case TypeError:
-		c := Code(r.u8())
+		c := Code(r.U8())
 		if !c.valid() {
-			r.err = true
+			r.Err = true
 		}
 		m = Error{Code: c}
 	default:
@@ -131,11 +131,11 @@ func DecodeResponse(frame []byte) (Response, error) {
 }
 
 func decodeMsgs(r *reader) Msgs {
-	n := int(r.u8())
+	n := int(r.U8())
 	// Each message takes at least MsgOverhead+Sizes[0] bytes: bound n by
 	// what is left before allocating.
-	if r.err || n*(MsgOverhead+envelope.Sizes[0]) > len(r.b)-r.off {
-		r.err = true
+	if r.Err || n*(MsgOverhead+envelope.Sizes[0]) > len(r.B)-r.Off {
+		r.Err = true
 		return Msgs{}
 	}
 	m := Msgs{Messages: make([]Message, n)}
