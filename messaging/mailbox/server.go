@@ -20,11 +20,9 @@ type Server struct {
 	cq      *committer
 	st      counters
 
-	mu      sync.Mutex
-	closed  bool
-	streams map[circapi.Stream]struct{}
-	conns   sync.WaitGroup // running Handle calls
-	workers sync.WaitGroup // committer and sweeper
+	streams   circapi.Streams // the streams being served
+	closeOnce sync.Once
+	workers   sync.WaitGroup // committer and sweeper
 }
 
 var _ circapi.Handler = (*Server)(nil).Handle
@@ -55,7 +53,6 @@ func New(cfg Config) (*Server, error) {
 		cfg:     cfg,
 		waiters: newWaiters(cfg.MaxWaiters),
 		cq:      newCommitter(),
-		streams: map[circapi.Stream]struct{}{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.workers.Add(2)
@@ -69,19 +66,11 @@ func New(cfg Config) (*Server, error) {
 // all of them. It is idempotent. Handle calls after Close return at once.
 // It does not close the store.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.cancel()
-	for st := range s.streams {
-		st.Close()
-	}
-	s.mu.Unlock()
-	s.conns.Wait()
-	s.workers.Wait()
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.streams.Close()
+		s.workers.Wait()
+	})
 	return nil
 }
 
@@ -89,33 +78,10 @@ func (s *Server) Close() error {
 // protocol, idles past IdleTimeout, or the server closes. It closes the
 // stream.
 func (s *Server) Handle(raw circapi.Stream) {
-	st := circapi.CloseOnce(raw)
-	if !s.track(st) {
-		st.Close()
-		return
-	}
-	defer s.untrack(st)
-	c := &conn{srv: s, s: st}
-	c.serve()
-}
-
-func (s *Server) track(st circapi.Stream) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.streams[st] = struct{}{}
-	s.conns.Add(1)
-	return true
-}
-
-func (s *Server) untrack(st circapi.Stream) {
-	st.Close()
-	s.mu.Lock()
-	delete(s.streams, st)
-	s.mu.Unlock()
-	s.conns.Done()
+	s.streams.Serve(raw, func(st circapi.Stream) {
+		c := &conn{srv: s, s: st}
+		c.serve()
+	})
 }
 
 // Stats returns the counters and, if the store answers within a second,

@@ -23,10 +23,9 @@ type Server struct {
 	// gathers holds a token per fan-out running (SUBMIT, CERT).
 	gathers chan struct{}
 
-	mu      sync.Mutex
-	closed  bool
-	streams map[circapi.Stream]struct{}
-	wg      sync.WaitGroup // Handle calls and the peer requests they start
+	streams   circapi.Streams // the streams being served
+	closeOnce sync.Once
+	wg        sync.WaitGroup // the peer requests streams start, the catch-up loop
 }
 
 var _ circapi.Handler = (*Server)(nil).Handle
@@ -42,7 +41,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, streams: map[circapi.Stream]struct{}{}, gathers: make(chan struct{}, cfg.MaxGathers)}
+	s := &Server{cfg: cfg, log: cfg.Logger, gathers: make(chan struct{}, cfg.MaxGathers)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if cfg.Committee.N() > 1 && cfg.CatchUpInterval > 0 {
 		s.wg.Add(1)
@@ -55,18 +54,11 @@ func New(cfg Config) (*Server, error) {
 // the peer requests in flight and waits for all of them. Idempotent.
 // Handle calls after Close close their stream at once.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.cancel()
-	for st := range s.streams {
-		st.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.streams.Close() // no stream starts a peer request after this
+		s.wg.Wait()
+	})
 	return nil
 }
 
@@ -83,33 +75,10 @@ func (s *Server) Stats() Stats {
 // nothing is explained), idles past IdleTimeout, or the server closes.
 // It closes the stream.
 func (s *Server) Handle(raw circapi.Stream) {
-	st := circapi.CloseOnce(raw)
-	if !s.track(st) {
-		st.Close()
-		return
-	}
-	defer s.untrack(st)
-	for s.serveOne(st) {
-	}
-}
-
-func (s *Server) track(st circapi.Stream) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.streams[st] = struct{}{}
-	s.wg.Add(1)
-	return true
-}
-
-func (s *Server) untrack(st circapi.Stream) {
-	st.Close()
-	s.mu.Lock()
-	delete(s.streams, st)
-	s.mu.Unlock()
-	s.wg.Done()
+	s.streams.Serve(raw, func(st circapi.Stream) {
+		for s.serveOne(st) {
+		}
+	})
 }
 
 // serveOne reads, answers and writes one request; false ends the stream.
